@@ -1,0 +1,89 @@
+#include "support/test_support.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+#include <onnxruntime_cxx_api.h>
+
+namespace yoloxrt::testing {
+namespace fs = std::filesystem;
+
+std::optional<fs::path> fixtures_dir() {
+  if (const char* env = std::getenv("YOLOXRT_FIXTURES"); env && *env) {
+    if (fs::is_directory(env)) return fs::path(env);
+    return std::nullopt;
+  }
+  fs::path p = fs::path(YOLOXRT_SOURCE_DIR) / ".." / "shared" / "fixtures";
+  if (fs::is_directory(p)) return fs::weakly_canonical(p);
+  return std::nullopt;
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  for (;;) {
+    path_ = fs::temp_directory_path() / ("yoloxrt-test-" + std::to_string(rd()));
+    if (fs::create_directory(path_)) break;
+  }
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::vector<float> read_f32(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<size_t>(in.tellg());
+  in.seekg(0);
+  std::vector<float> v(size / sizeof(float));
+  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
+  return v;
+}
+
+std::vector<float> run_onnx(const fs::path& model, const std::vector<int64_t>& in_shape,
+                            const std::vector<float>& input, std::vector<int64_t>* out_shape) {
+  static Ort::Env env(ORT_LOGGING_LEVEL_WARNING, "yoloxrt-test");
+  Ort::SessionOptions so;
+  so.SetIntraOpNumThreads(1);
+  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  Ort::Session session(env, model.c_str(), so);
+  Ort::AllocatorWithDefaultOptions alloc;
+  auto in_name = session.GetInputNameAllocated(0, alloc);
+  auto out_name = session.GetOutputNameAllocated(0, alloc);
+  auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  Ort::Value in = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(input.data()), input.size(),
+                                                  in_shape.data(), in_shape.size());
+  const char* in_names[] = {in_name.get()};
+  const char* out_names[] = {out_name.get()};
+  auto outs = session.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, out_names, 1);
+  auto info = outs[0].GetTensorTypeAndShapeInfo();
+  if (out_shape) *out_shape = info.GetShape();
+  const float* p = outs[0].GetTensorData<float>();
+  return std::vector<float>(p, p + info.GetElementCount());
+}
+
+CommandResult run_command(const std::string& command_line) {
+  TempDir tmp;
+  const std::string out = (tmp / "out").string(), err = (tmp / "err").string();
+  const std::string full = command_line + " >'" + out + "' 2>'" + err + "'";
+  const int status = std::system(full.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+std::string cli_path() { return YOLOXRT_CLI_PATH; }
+
+}  // namespace yoloxrt::testing
