@@ -1,0 +1,262 @@
+// The export pipeline: read checkpoint -> recognise -> build graph -> check -> write.
+#include <chrono>
+
+#include "export/architecture.h"
+#include "export/graph_builder.h"
+#include "export/onnx_writer.h"
+#include "yoloxrt/checkpoint.h"
+#include "yoloxrt/error.h"
+#include "yoloxrt/export.h"
+#include "yoloxrt/file_io.h"
+
+namespace yoloxrt {
+namespace fs = std::filesystem;
+using exporter::Architecture;
+
+namespace {
+
+constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
+constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
+// cjm_yolox_pytorch's NORM_STATS for every YOLOX variant.
+constexpr std::array<float, 3> kCjmDefaultMean{0.5f, 0.5f, 0.5f};
+constexpr std::array<float, 3> kCjmDefaultStd{1.f, 1.f, 1.f};
+
+struct LoadedCheckpoint {
+  CheckpointSource source;
+  Family family = Family::kCjm;
+  StateDict canonical;
+  size_t tensor_count = 0;
+  std::string sha256;
+};
+
+LoadedCheckpoint load_checkpoint(const fs::path& path) {
+  LoadedCheckpoint c;
+  c.source = locate_checkpoint(path);
+  const std::string file = c.source.weights.string();
+  const auto bytes = read_file_bytes(c.source.weights);
+  c.sha256 = sha256_hex(bytes.data(), bytes.size());
+  StateDict sd;
+  try {
+    const bool zip = bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K';
+    const bool pickle = !bytes.empty() && bytes[0] == 0x80;
+    sd = (zip || pickle || c.source.weights.extension() != ".safetensors")
+             ? read_torch_checkpoint(bytes)
+             : read_safetensors(bytes);
+    c.tensor_count = sd.size();
+    if (sd.empty()) throw Error(ErrorKind::kCorrupt, "checkpoint holds no float tensors");
+    c.family = exporter::detect_family(sd);
+  } catch (const Error& e) {
+    throw e.with_file(file);
+  }
+  c.canonical = exporter::canonicalize_state_dict(std::move(sd), c.family);
+  return c;
+}
+
+// Chooses the architecture: explicit factors, else an explicit or file-stem model type, else the
+// shapes. The class count always comes from the classification predictor.
+Architecture choose_architecture(const LoadedCheckpoint& c, const ExportOptions& o,
+                                 std::vector<std::string>& warnings) {
+  const std::string file = c.source.weights.string();
+  try {
+    Architecture inferred = exporter::infer_architecture(c.canonical);
+    if (o.depth || o.width) {
+      if (!(o.depth && o.width))
+        throw Error(ErrorKind::kInvalidArgument, "--depth and --width must be given together");
+      Architecture a = exporter::architecture_from_factors(*o.depth, *o.width, inferred.depthwise,
+                                                           inferred.num_classes);
+      a.model_type = o.model_type.value_or("custom");
+      return a;
+    }
+    std::string type = o.model_type.value_or("");
+    if (type.empty() && c.family == Family::kCjm &&
+        exporter::architecture_for_type(c.source.file_stem))
+      type = c.source.file_stem;
+    if (!type.empty()) {
+      auto a = exporter::architecture_for_type(type);
+      if (!a)
+        throw Error(ErrorKind::kInvalidArgument,
+                    "unknown model type '" + type +
+                        "' (expected yolox_nano, yolox_tiny, yolox_s, yolox_m, yolox_l, yolox_x, or "
+                        "--depth/--width)");
+      a->num_classes = inferred.num_classes;
+      return *a;
+    }
+    if (c.family == Family::kCjm)
+      warnings.push_back("file name '" + c.source.weights.filename().string() +
+                         "' does not name a model type: inferred " + inferred.describe() +
+                         " from the tensor shapes");
+    return inferred;
+  } catch (const Error& e) {
+    throw e.with_file(file);
+  }
+}
+
+void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& m,
+                     std::vector<std::string>& warnings) {
+  if (c.source.colors) {
+    if (static_cast<int>(c.source.colors->labels.size()) != num_classes)
+      throw Error(ErrorKind::kMismatch,
+                  "colormap has " + std::to_string(c.source.colors->labels.size()) +
+                      " classes but the checkpoint's classification predictor has " +
+                      std::to_string(num_classes),
+                  c.source.colormap->string());
+    m.class_names = c.source.colors->labels;
+    m.colors = c.source.colors->colors;
+    return;
+  }
+  if (num_classes == 80) {
+    m.class_names = coco_class_names();
+    warnings.push_back("no *-colormap.json beside the checkpoint: using the 80 COCO class names");
+  } else {
+    for (int i = 0; i < num_classes; ++i) m.class_names.push_back("class" + std::to_string(i));
+    warnings.push_back("no *-colormap.json beside the checkpoint: using generic labels class0..class" +
+                       std::to_string(num_classes - 1));
+  }
+}
+
+std::array<float, 3> reversed(std::array<float, 3> v) { return {v[2], v[1], v[0]}; }
+
+}  // namespace
+
+ExportedModel export_model(const fs::path& path, const ExportOptions& o) {
+  LoadedCheckpoint c = load_checkpoint(path);
+  ExportedModel out;
+  out.source_family = c.family;
+  out.tensor_count = c.tensor_count;
+  const Architecture arch = choose_architecture(c, o, out.warnings);
+  out.architecture = arch.describe();
+
+  ModelMetadata& m = out.metadata;
+  m.has_yoloxrt_metadata = true;
+  m.yoloxrt_version = version_string();
+  m.family = c.family;
+  m.model_type = arch.model_type;
+  m.source_sha256 = c.sha256;
+  set_class_names(c, arch.num_classes, m, out.warnings);
+
+  // The family's conventions (YOLOX-SPEC §5, §7), then the user's overrides.
+  exporter::WrapperOptions w;
+  ChannelOrder native = ChannelOrder::kRGB;
+  std::array<float, 3> mean_rgb{0, 0, 0}, std_rgb{1, 1, 1};
+  if (c.family == Family::kMegvii && !o.legacy) {
+    native = ChannelOrder::kBGR;
+    w.network_range = 255.f;
+    w.input_range = 255.f;
+    m.resize = ResizePolicy::kLetterbox;
+    const int size = (arch.model_type == "yolox_nano" || arch.model_type == "yolox_tiny") ? 416 : 640;
+    m.default_height = m.default_width = size;
+  } else if (c.family == Family::kMegvii) {
+    w.network_range = 1.f;
+    w.input_range = 255.f;  // legacy Megvii demos also feed 0..255 pixels; the graph scales them
+    mean_rgb = kImageNetMean;
+    std_rgb = kImageNetStd;
+    m.resize = ResizePolicy::kLetterbox;
+    m.default_height = m.default_width = 416;
+  } else {
+    w.input_range = o.scale_input ? 255.f : 1.f;
+    if (c.source.norm) {
+      mean_rgb = c.source.norm->mean;
+      std_rgb = c.source.norm->std;
+    } else {
+      mean_rgb = kCjmDefaultMean;
+      std_rgb = kCjmDefaultStd;
+      out.warnings.push_back("no norm_stats.json beside the checkpoint: using cjm's default mean "
+                             "0.5 and std 1");
+    }
+    m.resize = ResizePolicy::kCrop;
+    m.default_height = m.default_width = 384;
+  }
+  if (o.scale_input) w.input_range = 255.f;
+  if (o.mean) mean_rgb = *o.mean;
+  if (o.std) {
+    for (float s : *o.std)
+      if (!(s > 0.f)) throw Error(ErrorKind::kInvalidArgument, "--std entries must be positive");
+    std_rgb = *o.std;
+  }
+  const ChannelOrder order = o.channel_order.value_or(native);
+  w.flip_channels = order != native;
+  w.mean = order == ChannelOrder::kBGR ? reversed(mean_rgb) : mean_rgb;
+  w.std = order == ChannelOrder::kBGR ? reversed(std_rgb) : std_rgb;
+  w.layout = o.channels_last ? InputLayout::kNHWC : InputLayout::kNCHW;
+  w.output_format = o.output_format.value_or(OutputFormat::kDecoded);
+  w.input_name = o.input_name.value_or(c.family == Family::kMegvii ? "images" : "input");
+  w.output_name = o.output_name;
+  w.fixed_hw = o.fixed_hw;
+  w.dynamic_batch = o.dynamic_batch;
+  w.opset = o.opset;
+  if (w.input_name == w.output_name)
+    throw Error(ErrorKind::kInvalidArgument, "input and output names must differ");
+
+  m.mean = w.mean;
+  m.std = w.std;
+  m.channel_order = order;
+  m.input_layout = w.layout;
+  m.input_range = w.input_range;
+  m.output_format = w.output_format;
+  if (o.fixed_hw) {
+    m.default_height = o.fixed_hw->first;
+    m.default_width = o.fixed_hw->second;
+  }
+
+  onnx::ModelProto model;
+  try {
+    model = exporter::build_model(arch, c.canonical, w);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kMismatch) throw e.with_file(c.source.weights.string());
+    throw;
+  }
+  out.node_count = model.graph().node_size();
+  out.onnx_bytes = exporter::finalize_model(model, m);
+  return out;
+}
+
+ExportedModel export_checkpoint(const fs::path& path, const fs::path& out_path,
+                                const ExportOptions& o, fs::path* written) {
+  ExportedModel model = export_model(path, o);
+  fs::path out = out_path;
+  if (out.empty()) {
+    const CheckpointSource src = locate_checkpoint(path);
+    const fs::path dir = src.weights.parent_path();
+    out = src.dataset.empty() ? dir / (src.file_stem + ".onnx")
+                              : dir / (src.dataset + "-" + model.metadata.model_type + ".onnx");
+  }
+  std::error_code ec;
+  const CheckpointSource src = locate_checkpoint(path);
+  if (fs::exists(out, ec) && fs::equivalent(out, src.weights, ec))
+    throw Error(ErrorKind::kInvalidArgument, "refusing to overwrite the checkpoint itself",
+                out.string());
+  if (out.has_parent_path() && !fs::is_directory(out.parent_path(), ec))
+    throw Error(ErrorKind::kNotFound, "output folder does not exist", out.parent_path().string());
+  write_file_atomic(out, model.onnx_bytes);
+  if (written) *written = out;
+  return model;
+}
+
+CheckpointInfo inspect_checkpoint(const fs::path& path) {
+  LoadedCheckpoint c = load_checkpoint(path);
+  CheckpointInfo info;
+  std::vector<std::string> warnings;
+  const Architecture a = choose_architecture(c, ExportOptions{}, warnings);
+  info.source = c.source;
+  info.family = c.family;
+  info.architecture = a.describe();
+  info.model_type = a.model_type;
+  info.num_classes = a.num_classes;
+  info.tensor_count = c.tensor_count;
+  for (const auto& k : c.canonical.names()) info.parameter_count += c.canonical.at(k).numel();
+  info.sha256 = c.sha256;
+  return info;
+}
+
+void convert_checkpoint(const fs::path& in, const fs::path& out, Family to) {
+  LoadedCheckpoint c = load_checkpoint(in);
+  std::error_code ec;
+  if (fs::exists(out, ec) && fs::equivalent(out, c.source.weights, ec))
+    throw Error(ErrorKind::kInvalidArgument, "refusing to overwrite the input checkpoint",
+                out.string());
+  StateDict target = exporter::state_dict_for_family(std::move(c.canonical), to);
+  const std::string stem = out.stem().string().empty() ? "archive" : out.stem().string();
+  write_file_atomic(out, write_torch_checkpoint(target, stem, to == Family::kMegvii ? "model" : ""));
+}
+
+}  // namespace yoloxrt
