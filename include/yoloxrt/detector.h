@@ -1,0 +1,142 @@
+// yoloxrt/detector.h - run a YOLOX ONNX model on images with ONNX Runtime.
+//
+// A Detector owns one ONNX Runtime session and everything needed to turn BGR images into
+// detections in original-image pixels: the fused pre-processing (resize policy, layout, channel
+// order, scaling), decoding of the model's output, thresholding, NMS and the mapping back.
+//
+// Models exported by yoloxrt describe themselves (ModelMetadata). Models from elsewhere
+// (Megvii's released ONNX, the cjm tutorial's exports) are understood from their shapes:
+//  - a fixed input H x W is used as the input size;
+//  - an output [.., N, 6] is the cjm decoded format, [.., N, 5 + C] the raw format;
+//  - 80 classes get the COCO names;
+//  - the family (DetectorOptions::family, else "megvii" for an input named "images", else "cjm")
+//    supplies the rest: megvii => BGR, 0..255, letterbox; cjm => RGB, 0..1, crop.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "yoloxrt/detection.h"
+#include "yoloxrt/image.h"
+#include "yoloxrt/model_metadata.h"
+
+namespace yoloxrt {
+
+struct DetectorOptions {
+  // Intra-op threads of the ONNX Runtime session; 0 lets ONNX Runtime choose (one per core).
+  int threads = 0;
+  // Execution providers in priority order, short ("cpu", "cuda", "tensorrt", "openvino", "dml",
+  // "coreml", "rocm", "xnnpack", "qnn") or ORT names ("CUDAExecutionProvider"). Empty = CPU.
+  // The CPU provider is always the fallback.
+  std::vector<std::string> providers;
+  // Optional optimised-model cache. If the file exists and is not older than the model, the session
+  // loads it; otherwise the session optimises the model and saves the result there (atomically).
+  std::filesystem::path cache_path;
+
+  float conf = 0.45f;  // keep scores strictly above this
+  float iou = 0.45f;   // NMS: IoU strictly above this suppresses
+  bool per_class = false;
+  size_t max_det = 300;  // 0 = no limit
+
+  std::optional<ResizePolicy> resize;  // default: the metadata's (or the family's)
+  std::optional<int> height, width;    // target size; default: the model's fixed input size, else
+                                       // the metadata's default size
+  // For models without yoloxrt metadata only.
+  std::optional<Family> family;
+  // A labels file (see read_labels_file); overrides the model's class names and colours.
+  std::filesystem::path labels_file;
+
+  bool collect_timing = false;  // accumulate TimingStats (a few clock reads per image)
+};
+
+// Time spent per phase, summed over all detect() calls since the Detector was opened, in ns.
+struct TimingStats {
+  uint64_t images = 0;
+  uint64_t preprocess_ns = 0;   // resize + tensor fill
+  uint64_t run_ns = 0;          // Ort::Session::Run
+  uint64_t postprocess_ns = 0;  // decode + threshold + NMS + mapping back
+};
+
+// Names and shapes of a model's inputs and outputs, as ONNX Runtime reports them (-1 = dynamic).
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("" when none)
+  std::string element_type;            // "float32", "uint8", ...
+};
+struct ModelIO {
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+  std::map<std::string, std::string> metadata_props;  // the ONNX model's metadata_props
+  std::string producer_name;
+  std::string graph_name;
+};
+
+// Opens `path` with ONNX Runtime (CPU, no optimisation) and returns its inputs, outputs and
+// metadata. Throws Error(kNotFound) if the file does not exist, Error(kCorrupt) if ONNX Runtime
+// cannot load it, naming the file.
+ModelIO inspect_model(const std::filesystem::path& path);
+
+// The ONNX model's metadata_props (key -> value). Throws as inspect_model does.
+std::map<std::string, std::string> read_onnx_metadata_props(const std::filesystem::path& path);
+
+// Class names and colours read from a labels file: either one name per line (blank lines and
+// trailing whitespace ignored), or a colormap JSON {"items": [{"label": .., "color": [r, g, b]}]}
+// with colours as floats 0..1 (the cjm tutorial's). `colors` is empty for plain lists (RGB 0..255).
+struct LabelSet {
+  std::vector<std::string> names;
+  std::vector<std::array<uint8_t, 3>> colors;
+};
+// Throws Error(kNotFound)/Error(kIo) if unreadable, Error(kCorrupt) if the JSON is malformed.
+LabelSet read_labels_file(const std::filesystem::path& path);
+
+// Provider names the ONNX Runtime build offers ("CPUExecutionProvider", ...).
+std::vector<std::string> available_providers();
+
+class Detector {
+ public:
+  // Loads the model. Throws Error(kNotFound) if it does not exist, Error(kCorrupt) if it is not a
+  // model ONNX Runtime can load, Error(kUnsupported) if its inputs/outputs are not a YOLOX
+  // detector's or a requested execution provider is not in this ONNX Runtime build (the message
+  // lists the available ones), Error(kInvalidArgument) for impossible options. Errors name the
+  // file.
+  static std::unique_ptr<Detector> open(const std::filesystem::path& model_path,
+                                        const DetectorOptions& options = {});
+  virtual ~Detector() = default;
+
+  // Detects objects in one BGR image. Returns detections in descending score order, boxes xyxy in
+  // original-image pixels clipped to the image. Thread-safe: any number of threads may call detect
+  // on one Detector at once. Throws Error(kInvalidArgument) for an empty image, Error(kRuntime) if
+  // ONNX Runtime fails.
+  virtual std::vector<Detection> detect(const Image& image) const = 0;
+
+  // Detects objects in several images; result i belongs to images[i]. If the model's batch axis is
+  // dynamic, images of the same planned input size go through one Run; otherwise one Run per image.
+  virtual std::vector<std::vector<Detection>> detect(std::span<const Image> images) const = 0;
+
+  // The model's metadata, completed by what was inferred from shapes and options (for models
+  // without yoloxrt metadata has_yoloxrt_metadata stays false but the other fields are filled).
+  virtual const ModelMetadata& metadata() const = 0;
+
+  // The options after defaults were resolved (resize policy, size, ...).
+  virtual const DetectorOptions& options() const = 0;
+
+  // The input size the model runs at: fixed by the model, or the target of the resize plan.
+  // `fixed_input` says whether the model's H and W are fixed.
+  virtual bool fixed_input() const = 0;
+
+  // The resize plan used for an image of this size.
+  virtual ResizePlan plan_for(int image_w, int image_h) const = 0;
+
+  // Sums since open (all zero unless options.collect_timing).
+  virtual TimingStats timing() const = 0;
+};
+
+}  // namespace yoloxrt

@@ -1,0 +1,72 @@
+// yoloxrt/image.h - the small image types the inference API takes.
+//
+// Pixels are 8-bit BGR, 3 channels interleaved (OpenCV's default order), rows `stride` bytes apart.
+// No OpenCV types appear here; the codecs behind load_image/encode_image are OpenCV's.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace yoloxrt {
+
+// A non-owning view of a BGR image. The viewed memory must outlive the view.
+// REQUIRES: width, height > 0; stride >= 3 * width; data points at height * stride bytes.
+struct Image {
+  int width = 0;
+  int height = 0;
+  size_t stride = 0;  // bytes from one row to the next
+  uint8_t* data = nullptr;
+
+  static constexpr int kChannels = 3;
+  uint8_t* row(int y) const { return data + static_cast<size_t>(y) * stride; }
+  bool empty() const { return data == nullptr || width <= 0 || height <= 0; }
+};
+
+// An owning, tightly packed BGR image.
+class ImageBuffer {
+ public:
+  ImageBuffer() = default;
+  ImageBuffer(int width, int height);  // zero-filled
+  ImageBuffer(const ImageBuffer& other);
+  ImageBuffer& operator=(const ImageBuffer& other);
+  ImageBuffer(ImageBuffer&&) noexcept = default;
+  ImageBuffer& operator=(ImageBuffer&&) noexcept = default;
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+  // A view of the pixels; valid while this buffer lives and is not reassigned.
+  Image view() { return {width_, height_, static_cast<size_t>(width_) * 3, pixels_.data()}; }
+  Image view() const {
+    return {width_, height_, static_cast<size_t>(width_) * 3, const_cast<uint8_t*>(pixels_.data())};
+  }
+
+ private:
+  int width_ = 0;
+  int height_ = 0;
+  std::vector<uint8_t> pixels_;
+};
+
+// Decodes an image file (any format OpenCV reads: JPEG, PNG, BMP, TIFF, WebP...) into BGR; grey
+// and alpha images are converted, EXIF orientation is applied.
+// Throws Error(kNotFound)/Error(kIo) if the file cannot be read and Error(kCorrupt) if it does not
+// decode, naming `path`.
+ImageBuffer load_image(const std::filesystem::path& path);
+
+// Same, from bytes in memory; `name` only labels errors.
+ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
+
+// Encodes `image` in the format named by `extension` (".jpg", ".png", ...).
+// Throws Error(kUnsupported) if OpenCV has no encoder for it, Error(kRuntime) if encoding fails.
+std::vector<uint8_t> encode_image(const Image& image, const std::string& extension);
+
+// Writes `image` to `path` atomically (encode, then write_file_atomic), in the format of path's
+// extension. Throws as encode_image and write_file_atomic do.
+void save_image(const std::filesystem::path& path, const Image& image);
+
+// True if the extension (case-insensitive) is one load_image is meant for.
+bool is_image_extension(const std::filesystem::path& path);
+
+}  // namespace yoloxrt

@@ -1,0 +1,85 @@
+#include "yoloxrt/image.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "yoloxrt/error.h"
+#include "yoloxrt/file_io.h"
+
+namespace yoloxrt {
+
+ImageBuffer::ImageBuffer(int width, int height)
+    : width_(width),
+      height_(height),
+      pixels_(
+          static_cast<size_t>(std::max(width, 0)) * static_cast<size_t>(std::max(height, 0)) * 3,
+          0) {}
+
+ImageBuffer::ImageBuffer(const ImageBuffer& other) = default;
+ImageBuffer& ImageBuffer::operator=(const ImageBuffer& other) = default;
+
+ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
+  cv::Mat mat;
+  try {
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
+                      const_cast<uint8_t*>(bytes.data()));
+    mat = cv::imdecode(raw, cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    throw Error(ErrorKind::kCorrupt, std::string("OpenCV cannot decode the image: ") + e.what(),
+                name);
+  }
+  if (mat.empty() || mat.type() != CV_8UC3)
+    throw Error(ErrorKind::kCorrupt, "not a readable image (unknown format or truncated data)",
+                name);
+  ImageBuffer out(mat.cols, mat.rows);
+  const Image v = out.view();
+  for (int y = 0; y < mat.rows; ++y)
+    std::memcpy(v.row(y), mat.ptr(y), static_cast<size_t>(mat.cols) * 3);
+  return out;
+}
+
+ImageBuffer load_image(const std::filesystem::path& path) {
+  return decode_image(read_file_bytes(path), path.string());
+}
+
+std::vector<uint8_t> encode_image(const Image& image, const std::string& extension) {
+  if (image.empty()) throw Error(ErrorKind::kInvalidArgument, "encode_image: empty image");
+  std::vector<uint8_t> out;
+  try {
+    const cv::Mat mat(image.height, image.width, CV_8UC3, image.data, image.stride);
+    if (!cv::haveImageWriter("x" + extension))
+      throw Error(ErrorKind::kUnsupported, "no image encoder for '" + extension + "'");
+    if (!cv::imencode(extension, mat, out))
+      throw Error(ErrorKind::kRuntime, "OpenCV failed to encode a '" + extension + "' image");
+  } catch (const cv::Exception& e) {
+    throw Error(ErrorKind::kRuntime, std::string("OpenCV failed to encode the image: ") + e.what());
+  }
+  return out;
+}
+
+void save_image(const std::filesystem::path& path, const Image& image) {
+  std::vector<uint8_t> bytes;
+  try {
+    bytes = encode_image(image, path.extension().string());
+  } catch (const Error& e) {
+    throw e.with_file(path.string());
+  }
+  write_file_atomic(path,
+                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+bool is_image_extension(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const char* const kExts[] = {".jpg",  ".jpeg", ".png", ".bmp", ".tif", ".tiff",
+                                      ".webp", ".jp2",  ".pbm", ".pgm", ".ppm", ".pnm"};
+  return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
+}
+
+}  // namespace yoloxrt
