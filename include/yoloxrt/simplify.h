@@ -1,0 +1,84 @@
+// yoloxrt/simplify.h - a native ONNX simplifier (constant folding, shape folding, BN fusion, clean-up).
+//
+// Works on serialized ModelProto bytes so that callers need no protobuf types. The passes run in the
+// export layer (the only layer that sees protobuf); numerical verification with ONNX Runtime lives in
+// yoloxrt/model_compare.h and is the caller's job (the CLI does it before writing).
+//
+// Pipeline, in order (each stage also exists as one function in src/export/simplify_passes.h):
+//   parse -> validate (external data, undefined inputs, cycles, unknown ops, checker, strict shape
+//   inference) -> fix input shapes -> Constant nodes to initializers -> Identity/Dropout removal ->
+//   [constant folding + shape folding, repeated until nothing changes] -> BatchNormalization into
+//   Conv -> dead nodes -> duplicate initializers -> unused initializers -> topological sort ->
+//   full ONNX check of the result.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yoloxrt {
+
+struct SimplifyOptions {
+  // Constant folding and shape folding. Off = only structural clean-up (--no-fold).
+  bool fold_constants = true;
+  // Fold BatchNormalization into the preceding Conv.
+  bool fold_batch_norm = true;
+  // Fixes input dims: input name -> full shape. The rank must match the model's; a dim that is
+  // static in the model must keep its value. Unlisted inputs keep their dynamic dims.
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Folded tensors with more elements than this are not materialised (the subgraph stays), so a
+  // cheap Expand/ConstantOfShape cannot blow up the file.
+  int64_t max_folded_elements = int64_t{1} << 22;
+};
+
+struct SimplifyReport {
+  std::map<std::string, int64_t> ops_before;  // op_type -> node count ("domain::op" off the default)
+  std::map<std::string, int64_t> ops_after;
+  int64_t nodes_before = 0;
+  int64_t nodes_after = 0;
+  int64_t constants_to_initializers = 0;  // Constant nodes turned into initializers
+  int64_t identities_removed = 0;         // Identity and Dropout nodes
+  int64_t nodes_folded = 0;               // nodes evaluated to constants (incl. shape folding)
+  int64_t shape_nodes_folded = 0;         // of which resolved from inferred static dims
+  int64_t batch_norms_folded = 0;
+  int64_t dead_nodes_removed = 0;
+  int64_t initializers_merged = 0;   // duplicates (same dtype, shape and bytes) renamed to one
+  int64_t initializers_removed = 0;  // unused after the passes
+  uint64_t bytes_before = 0;
+  uint64_t bytes_after = 0;
+};
+
+// One graph input as the model declares it (initializers that are also listed as inputs excluded).
+struct ModelInputInfo {
+  std::string name;
+  int32_t elem_type = 0;            // ONNX TensorProto.DataType (1 = float, 7 = int64, ...)
+  std::vector<int64_t> dims;        // -1 where the dim is dynamic
+  std::vector<std::string> dim_names;  // the dim_param ("height") or "" when static / unnamed
+};
+
+// Simplifies a serialized ONNX model. On success returns the report and stores the serialized
+// result in *out_bytes (REQUIRES: out_bytes != nullptr). The result passed onnx::checker
+// (check_model plus strict shape inference). Dynamic dims stay dynamic unless options fix them.
+// Throws Error without a file (use Error::with_file):
+//   kCorrupt      the bytes do not parse, a node input is undefined, the graph has a cycle, or the
+//                 ONNX checker rejects the model (before or after simplification);
+//   kMismatch     inconsistent element types (strict shape inference);
+//   kUnsupported  external tensor data (models > 2 GB), an unknown op of a known domain;
+//   kInvalidArgument  input_shapes names an unknown input or contradicts a static dim.
+SimplifyReport simplify_model_bytes(std::string_view in_bytes, const SimplifyOptions& options,
+                                    std::string* out_bytes);
+
+// Reads `path` and calls simplify_model_bytes; errors name `path`.
+SimplifyReport simplify_model_file(const std::filesystem::path& path,
+                                   const SimplifyOptions& options, std::string* out_bytes);
+
+// Lists the model's real inputs. Throws Error(kCorrupt) if the bytes do not parse.
+std::vector<ModelInputInfo> model_inputs(std::string_view model_bytes);
+
+// Runs the validation stage alone (see simplify_model_bytes for the errors thrown).
+void validate_model_bytes(std::string_view model_bytes);
+
+}  // namespace yoloxrt
