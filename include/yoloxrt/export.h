@@ -7,6 +7,7 @@
 
 #include <array>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -68,6 +69,27 @@ struct CheckpointInfo {
   std::string sha256;
 };
 CheckpointInfo inspect_checkpoint(const std::filesystem::path& path);
+
+// What `yoloxrt info` reports about an ONNX model (parsed with protobuf; nothing is run).
+struct OnnxTensorInfo {
+  std::string name;
+  std::string element_type;          // "float32", "int64", ...
+  std::vector<std::string> dims;     // a number, or the symbolic name of a dynamic dimension
+};
+struct OnnxModelInfo {
+  std::string producer;
+  int64_t ir_version = 0;
+  int64_t opset = 0;
+  std::vector<OnnxTensorInfo> inputs, outputs;
+  std::vector<std::pair<std::string, int>> op_counts;  // by op type, sorted by name
+  int node_count = 0;
+  size_t initializer_count = 0;
+  uint64_t parameter_count = 0;
+  std::map<std::string, std::string> metadata_props;
+  ModelMetadata metadata;  // parsed yoloxrt metadata (has_yoloxrt_metadata false if none)
+};
+// Throws Error(kCorrupt) naming the file if it is not a parseable ONNX model.
+OnnxModelInfo inspect_onnx(const std::filesystem::path& path);
 
 // Rewrites a checkpoint in the other family's layout (key names and Focus order), as a torch.save
 // zip archive. Megvii output is wrapped as {"model": state_dict}. Written atomically.

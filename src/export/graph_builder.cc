@@ -18,10 +18,16 @@ class WeightSource {
  public:
   explicit WeightSource(const StateDict& sd) : sd_(sd) {}
 
+  // Every (key, shape) requested so far, in walk order.
+  const std::vector<std::pair<std::string, std::vector<int64_t>>>& requested() const {
+    return requested_;
+  }
+
   // Returns the tensor `key` if present with `shape`; otherwise records the problem and returns a
   // zero tensor of `shape` so the walk can go on.
   Tensor take(const std::string& key, const std::vector<int64_t>& shape) {
     used_.insert(key);
+    requested_.emplace_back(key, shape);
     Tensor expected{shape, {}};
     if (!sd_.contains(key)) {
       missing_.push_back(key + " " + expected.shape_string());
@@ -58,6 +64,7 @@ class WeightSource {
   const StateDict& sd_;
   std::set<std::string> used_;
   std::vector<std::string> missing_, misshaped_;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> requested_;
 };
 
 class Builder {
@@ -324,7 +331,7 @@ std::string level_grid(Builder& b, const std::string& feat, const std::string& t
 
 int ir_version_for_opset(int opset) { return opset <= 11 ? 6 : opset <= 14 ? 7 : 8; }
 
-onnx::ModelProto build_model(const Architecture& a, const StateDict& sd, const WrapperOptions& o) {
+static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws, const WrapperOptions& o) {
   if (o.opset < 11 || o.opset > 17)
     throw Error(ErrorKind::kInvalidArgument,
                 "opset " + std::to_string(o.opset) + " is not supported (11..17)");
@@ -344,7 +351,6 @@ onnx::ModelProto build_model(const Architecture& a, const StateDict& sd, const W
   onnx::GraphProto* g = model.mutable_graph();
   g->set_name("yolox");
 
-  WeightSource ws(sd);
   Builder b(g, ws, a.depthwise);
 
   // --- input and pre-processing (tutorial wrapper, YOLOX-SPEC §5 steps 1-3) --------------------
@@ -484,8 +490,23 @@ onnx::ModelProto build_model(const Architecture& a, const StateDict& sd, const W
   set_value_info(g->add_output(), o.output_name,
                  {batch, o.fixed_hw ? std::to_string(anchors) : "anchors", std::to_string(k)});
 
+  return model;
+}
+
+onnx::ModelProto build_model(const Architecture& arch, const StateDict& canonical,
+                             const WrapperOptions& options) {
+  WeightSource ws(canonical);
+  onnx::ModelProto model = build_model_walk(arch, ws, options);
   ws.check_complete();
   return model;
+}
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> parameter_shapes(
+    const Architecture& arch) {
+  const StateDict empty;
+  WeightSource ws(empty);
+  build_model_walk(arch, ws, WrapperOptions{});
+  return ws.requested();
 }
 
 }  // namespace yoloxrt::exporter

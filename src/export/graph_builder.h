@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <onnx/onnx_pb.h>
 
@@ -47,6 +48,10 @@ struct WrapperOptions {
 // Error(kInvalidArgument) for impossible options.
 onnx::ModelProto build_model(const Architecture& arch, const StateDict& canonical,
                              const WrapperOptions& options);
+
+// The canonical parameters (name, shape) that `arch` needs, in graph order: what a state dict must
+// hold, minus BatchNorm's num_batches_tracked.
+std::vector<std::pair<std::string, std::vector<int64_t>>> parameter_shapes(const Architecture& arch);
 
 // IR version matching an opset (11 -> 6, 12..14 -> 7, 15..17 -> 8).
 int ir_version_for_opset(int opset);

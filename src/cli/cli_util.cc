@@ -1,0 +1,53 @@
+#include "cli/cli_util.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "yoloxrt/error.h"
+
+namespace yoloxrt::cli {
+
+std::array<float, 3> parse_triple(const std::string& text, const std::string& flag) {
+  std::array<float, 3> v{};
+  const char* p = text.c_str();
+  for (int i = 0; i < 3; ++i) {
+    char* end = nullptr;
+    v[i] = std::strtof(p, &end);
+    const bool last = i == 2;
+    if (end == p || !std::isfinite(v[i]) || (last ? *end != '\0' : *end != ','))
+      throw Error(ErrorKind::kInvalidArgument,
+                  flag + " expects three comma-separated numbers r,g,b, got '" + text + "'");
+    p = end + 1;
+  }
+  return v;
+}
+
+std::pair<int, int> parse_size(const std::string& text, const std::string& flag) {
+  auto bad = [&] {
+    return Error(ErrorKind::kInvalidArgument,
+                 flag + " expects N or HxW with positive integers, got '" + text + "'");
+  };
+  char* end = nullptr;
+  const long h = std::strtol(text.c_str(), &end, 10);
+  long w = h;
+  if (end == text.c_str()) throw bad();
+  if (*end == 'x' || *end == 'X') {
+    const char* q = end + 1;
+    w = std::strtol(q, &end, 10);
+    if (end == q) throw bad();
+  }
+  if (*end != '\0' || h <= 0 || w <= 0 || h > 65536 || w > 65536) throw bad();
+  return {static_cast<int>(h), static_cast<int>(w)};
+}
+
+std::string human_bytes(double bytes) {
+  char buf[32];
+  if (bytes >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f kB", bytes / 1e3);
+  return buf;
+}
+
+}  // namespace yoloxrt::cli
