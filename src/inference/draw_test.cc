@@ -1,0 +1,93 @@
+// Tests of draw_detections: pixels change on the box and its label, and not far away.
+#include "yoloxrt/draw.h"
+
+#include <gtest/gtest.h>
+
+#include "yoloxrt/error.h"
+
+namespace yoloxrt {
+namespace {
+
+ImageBuffer grey(int w, int h) {
+  ImageBuffer b(w, h);
+  Image v = b.view();
+  for (int y = 0; y < h; ++y) std::fill(v.row(y), v.row(y) + w * 3, uint8_t{128});
+  return b;
+}
+
+bool pixel_is(const Image& im, int x, int y, uint8_t b, uint8_t g, uint8_t r) {
+  const uint8_t* p = im.row(y) + x * 3;
+  return p[0] == b && p[1] == g && p[2] == r;
+}
+
+int changed_in(const Image& im, int x0, int y0, int x1, int y1) {
+  int n = 0;
+  for (int y = y0; y < y1; ++y)
+    for (int x = x0; x < x1; ++x) n += !pixel_is(im, x, y, 128, 128, 128);
+  return n;
+}
+
+TEST(DrawDetections, DrawsOutlineAndLabelOnly) {
+  auto buf = grey(400, 300);
+  Image im = buf.view();
+  const std::vector<Rgb> colors = {{255, 0, 0}};
+  draw_detections(im, {{{100, 120, 200, 220}, 0, 0.9129f}}, {"dog"}, colors);
+  // Outline in the class colour (RGB red -> BGR 0,0,255) on all four sides, 2 px wide.
+  EXPECT_TRUE(pixel_is(im, 150, 120, 0, 0, 255));
+  EXPECT_TRUE(pixel_is(im, 150, 121, 0, 0, 255));
+  EXPECT_TRUE(pixel_is(im, 100, 170, 0, 0, 255));
+  EXPECT_TRUE(pixel_is(im, 200, 170, 0, 0, 255));
+  EXPECT_TRUE(pixel_is(im, 150, 220, 0, 0, 255));
+  // The inside of the box stays untouched, and so does the far corner.
+  EXPECT_EQ(changed_in(im, 105, 125, 195, 215), 0);
+  EXPECT_EQ(changed_in(im, 300, 250, 400, 300), 0);
+  // A label above the box (when a font is available): some changed pixels, some of them white
+  // text on the dark red fill.
+  if (!default_font_path().empty()) {
+    EXPECT_GT(changed_in(im, 100, 100, 200, 120), 200);
+    int light = 0;  // the red fill has G = 0; text pixels blend towards white
+    for (int y = 100; y < 120; ++y)
+      for (int x = 100; x < 200; ++x) light += im.row(y)[x * 3 + 1] > 160;
+    EXPECT_GT(light, 5);
+  }
+}
+
+TEST(DrawDetections, LabelGoesInsideWhenNoRoomAbove) {
+  auto buf = grey(400, 300);
+  Image im = buf.view();
+  draw_detections(im, {{{10, 0, 200, 150}, 3, 0.5f}}, {}, {});
+  if (!default_font_path().empty()) EXPECT_GT(changed_in(im, 15, 3, 100, 15), 100);
+}
+
+TEST(DrawDetections, ClipsBoxesOutsideTheImage) {
+  auto buf = grey(50, 40);
+  Image im = buf.view();
+  EXPECT_NO_THROW(draw_detections(
+      im, {{{-100, -100, 500, 500}, 7, 0.5f}, {{60, 60, 90, 90}, 1, 0.4f}}, {}, {}));
+}
+
+TEST(DrawDetections, MissingFontNamesTheFile) {
+  auto buf = grey(50, 40);
+  Image im = buf.view();
+  DrawOptions o;
+  o.font_path = "/nonexistent/font.ttf";
+  try {
+    draw_detections(im, {{{1, 1, 10, 10}, 0, 0.5f}}, {}, {}, o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(e.file(), "/nonexistent/font.ttf");
+  }
+}
+
+TEST(FormatLabel, TwoDecimalPercent) { EXPECT_EQ(format_label("dog", 0.91289f), "dog: 91.29%"); }
+
+TEST(DefaultPalette, HasDistinctColours) {
+  const auto& p = default_palette();
+  ASSERT_GE(p.size(), 80u);
+  for (size_t i = 0; i < 80; ++i)
+    for (size_t j = i + 1; j < 80; ++j) EXPECT_NE(p[i], p[j]) << i << " " << j;
+}
+
+}  // namespace
+}  // namespace yoloxrt
