@@ -1,9 +1,416 @@
+// yoloxrt detect: run a YOLOX ONNX model on images, folders and videos.
+//
+// Never loses data: outputs are written atomically, never over an input (checked on canonical
+// paths before anything runs), and an input that fails is reported on stderr and skipped; the exit
+// code is then kExitPartialFailure, or the error's own code if every input failed.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "yoloxrt/detector.h"
+#include "yoloxrt/draw.h"
+#include "yoloxrt/error.h"
+#include "yoloxrt/file_io.h"
+#include "yoloxrt/image.h"
 
 namespace yoloxrt::cli {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
 
-void register_detect(CLI::App& app, int& /*exit_code*/) {
-  app.add_subcommand("detect", "(not yet available)");
+struct DetectArgs {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string out_dir = "out";
+  std::string size, resize, family, labels, font, cache, json_path, coco_path, ep;
+  float conf = 0.45f, iou = 0.45f;
+  bool per_class = false, no_draw = false, quiet = false;
+  size_t max_det = 300;
+  int threads = 0;
+};
+
+struct WorkItem {
+  fs::path input;
+  fs::path output;  // where the annotated copy goes
+  bool video = false;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool is_video_extension(const fs::path& p) {
+  static const std::set<std::string> kExts = {".mp4",  ".avi", ".mkv",  ".mov", ".m4v",
+                                              ".webm", ".mpg", ".mpeg", ".wmv", ".flv"};
+  return kExts.count(lower(p.extension().string())) > 0;
+}
+
+fs::path canonical_or_absolute(const fs::path& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(p, ec);
+  return ec ? fs::absolute(p) : c;
+}
+
+// Expands the INPUT arguments: files as given, folders recursively (sorted, image extensions
+// only). Missing inputs are kept so that they are reported like any other failure.
+std::vector<WorkItem> collect_items(const DetectArgs& a) {
+  std::vector<WorkItem> items;
+  const fs::path out_dir(a.out_dir);
+  for (const std::string& in : a.inputs) {
+    const fs::path p(in);
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(
+               p, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file(ec) && is_image_extension(it->path())) found.push_back(it->path());
+      if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), in);
+      std::sort(found.begin(), found.end());
+      for (const auto& f : found) items.push_back({f, out_dir / f.lexically_relative(p), false});
+    } else {
+      items.push_back({p, out_dir / p.filename(), is_video_extension(p)});
+    }
+  }
+  return items;
+}
+
+// Refuses, before anything runs, outputs that would overwrite an input or each other.
+void check_outputs(const std::vector<WorkItem>& items, const DetectArgs& a) {
+  std::set<fs::path> inputs;
+  for (const auto& it : items) inputs.insert(canonical_or_absolute(it.input));
+  inputs.insert(canonical_or_absolute(a.model));
+  auto refuse_input = [&](const fs::path& out, const char* what) {
+    if (inputs.count(canonical_or_absolute(out)))
+      throw Error(
+          ErrorKind::kUnsafe,
+          std::string("refusing to write the ") + what + " over an input file (choose another -o)",
+          out.string());
+  };
+  if (!a.no_draw) {
+    std::map<fs::path, fs::path> seen;
+    for (const auto& it : items) {
+      refuse_input(it.output, "annotated copy");
+      const auto [pos, fresh] = seen.emplace(canonical_or_absolute(it.output), it.input);
+      if (!fresh)
+        throw Error(ErrorKind::kInvalidArgument,
+                    "two inputs would be written to the same output (" + pos->second.string() +
+                        " and " + it.input.string() + ")",
+                    it.output.string());
+    }
+  }
+  if (!a.json_path.empty() && a.json_path != "-") refuse_input(a.json_path, "JSON");
+  if (!a.coco_path.empty()) refuse_input(a.coco_path, "COCO results");
+}
+
+json detection_json(const Detection& d, const std::vector<std::string>& names) {
+  return {{"label", class_label(names, d.class_id)},
+          {"class_id", d.class_id},
+          {"score", d.score},
+          {"box", {d.box.x1, d.box.y1, d.box.x2, d.box.y2}}};
+}
+
+// COCO category ids of the 80 classes (the 2017 annotation files skip some ids).
+int coco_category_id(int class_id) {
+  static const int kIds[80] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 13, 14, 15, 16, 17,
+                               18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36,
+                               37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53,
+                               54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70, 72, 73,
+                               74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90};
+  return class_id >= 0 && class_id < 80 ? kIds[class_id] : class_id;
+}
+
+class Progress {
+ public:
+  Progress(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
+  void update(size_t done, const fs::path& current) {
+    if (!enabled_) return;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
+    std::string bar(static_cast<size_t>(filled), '=');
+    bar.resize(kWidth, ' ');
+    std::string name = current.filename().string();
+    if (name.size() > 40) name = name.substr(0, 37) + "...";
+    std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (enabled_) std::fprintf(stderr, "\n");
+  }
+  bool enabled() const { return enabled_; }
+
+ private:
+  size_t total_;
+  bool enabled_;
+};
+
+class DetectRun {
+ public:
+  DetectRun(const DetectArgs& a, const Detector& det) : a_(a), det_(det) {
+    names_ = det.metadata().class_names;
+    colors_ = det.metadata().colors;
+    draw_.font_path = a.font;
+    coco_ids_ = names_ == coco_class_names();
+  }
+
+  void image(const WorkItem& item, size_t index) {
+    ImageBuffer img = load_image(item.input);
+    Image view = img.view();
+    const auto dets = det_.detect(view);
+    record(item.input.string(), std::nullopt, view, dets, index);
+    if (!a_.no_draw) {
+      draw_detections(view, dets, names_, colors_, draw_);
+      fs::create_directories(item.output.parent_path().empty() ? "." : item.output.parent_path());
+      save_image(item.output, view);
+    }
+    summary(item, dets.size());
+  }
+
+  void video(const WorkItem& item, size_t index) {
+    if (!fs::exists(item.input))
+      throw Error(ErrorKind::kNotFound, "video file does not exist", item.input.string());
+    cv::VideoCapture cap;
+    try {
+      cap.open(item.input.string());
+    } catch (const cv::Exception& e) {
+      throw Error(ErrorKind::kRuntime, std::string("OpenCV: ") + e.what(), item.input.string());
+    }
+    if (!cap.isOpened())
+      throw Error(ErrorKind::kCorrupt, "OpenCV cannot open the video", item.input.string());
+    double fps = cap.get(cv::CAP_PROP_FPS);
+    if (!(fps > 0 && fps < 1000)) fps = 25;
+    std::unique_ptr<AtomicFile> out;
+    cv::VideoWriter writer;
+    size_t frames = 0, total = 0;
+    cv::Mat frame;
+    try {
+      while (cap.read(frame)) {
+        if (frame.type() != CV_8UC3 || !frame.isContinuous()) {
+          cv::Mat tmp;
+          frame.convertTo(tmp, CV_8UC3);
+          frame = tmp.clone();
+        }
+        Image view{frame.cols, frame.rows, frame.step[0], frame.data};
+        const auto dets = det_.detect(view);
+        record(item.input.string(), frames, view, dets, index);
+        total += dets.size();
+        if (!a_.no_draw) {
+          if (!out) {
+            fs::create_directories(item.output.parent_path().empty() ? "."
+                                                                     : item.output.parent_path());
+            out = std::make_unique<AtomicFile>(item.output);
+            const std::string ext = lower(item.output.extension().string());
+            const int fourcc = ext == ".avi" ? cv::VideoWriter::fourcc('M', 'J', 'P', 'G')
+                                             : cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+            writer.open(out->temp_path().string(), fourcc, fps, cv::Size(frame.cols, frame.rows));
+            if (!writer.isOpened())
+              throw Error(ErrorKind::kUnsupported, "OpenCV cannot write this video format",
+                          item.output.string());
+          }
+          draw_detections(view, dets, names_, colors_, draw_);
+          writer.write(frame);
+        }
+        ++frames;
+      }
+    } catch (const cv::Exception& e) {
+      throw Error(ErrorKind::kRuntime, std::string("OpenCV: ") + e.what(), item.input.string());
+    }
+    if (frames == 0)
+      throw Error(ErrorKind::kCorrupt, "the video has no readable frames", item.input.string());
+    if (out) {
+      writer.release();
+      out->commit();
+    }
+    if (!a_.quiet && !progress_active_)
+      std::fprintf(stderr, "%s: %zu frames, %zu detections%s%s\n", item.input.c_str(), frames,
+                   total, a_.no_draw ? "" : " -> ", a_.no_draw ? "" : item.output.c_str());
+  }
+
+  void set_progress_active(bool v) { progress_active_ = v; }
+
+  void finish() {
+    if (!a_.json_path.empty() && a_.json_path != "-")
+      write_file_atomic(a_.json_path, json_records_.dump(1) + "\n");
+    if (!a_.coco_path.empty()) write_file_atomic(a_.coco_path, coco_.dump(1) + "\n");
+  }
+
+ private:
+  void record(const std::string& name, std::optional<size_t> frame, const Image& view,
+              const std::vector<Detection>& dets, size_t index) {
+    if (!a_.json_path.empty()) {
+      json j = {{"image", name}, {"width", view.width}, {"height", view.height}};
+      if (frame) j["frame"] = *frame;
+      json arr = json::array();
+      for (const auto& d : dets) arr.push_back(detection_json(d, names_));
+      j["detections"] = std::move(arr);
+      if (a_.json_path == "-") {
+        std::printf("%s\n", j.dump().c_str());
+        std::fflush(stdout);
+      } else {
+        json_records_.push_back(std::move(j));
+      }
+    }
+    if (!a_.coco_path.empty()) {
+      // Numeric file stems are COCO image ids; other names get their position among the inputs.
+      const std::string stem = fs::path(name).stem().string();
+      json image_id = static_cast<int64_t>(index);
+      if (!stem.empty() && stem.size() < 18 &&
+          std::all_of(stem.begin(), stem.end(), [](unsigned char c) { return std::isdigit(c); }))
+        image_id = std::stoll(stem);
+      for (const auto& d : dets)
+        coco_.push_back({{"image_id", image_id},
+                         {"category_id", coco_ids_ ? coco_category_id(d.class_id) : d.class_id},
+                         {"bbox", {d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1}},
+                         {"score", d.score}});
+    }
+  }
+
+  void summary(const WorkItem& item, size_t n) {
+    if (a_.quiet || progress_active_) return;
+    std::fprintf(stderr, "%s: %zu detection%s%s%s\n", item.input.c_str(), n, n == 1 ? "" : "s",
+                 a_.no_draw ? "" : " -> ", a_.no_draw ? "" : item.output.c_str());
+  }
+
+  const DetectArgs& a_;
+  const Detector& det_;
+  std::vector<std::string> names_;
+  std::vector<Rgb> colors_;
+  DrawOptions draw_;
+  bool coco_ids_ = false;
+  bool progress_active_ = false;
+  json json_records_ = json::array();
+  json coco_ = json::array();
+};
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    std::string item = s.substr(pos, end - pos);
+    if (!item.empty()) out.push_back(item);
+    pos = end + 1;
+  }
+  return out;
+}
+
+void run_detect(const DetectArgs& a, int& exit_code) {
+  std::vector<WorkItem> items = collect_items(a);
+  if (items.empty()) throw Error(ErrorKind::kNotFound, "no images found in the inputs");
+  check_outputs(items, a);
+
+  DetectorOptions o;
+  o.threads = a.threads;
+  o.providers = split_list(a.ep);
+  o.cache_path = a.cache;
+  o.conf = a.conf;
+  o.iou = a.iou;
+  o.per_class = a.per_class;
+  o.max_det = a.max_det;
+  if (!a.resize.empty()) o.resize = parse_resize_policy(a.resize);
+  if (!a.size.empty()) {
+    const auto [h, w] = parse_size(a.size, "--size");
+    o.height = h;
+    o.width = w;
+  }
+  if (!a.family.empty()) o.family = parse_family(a.family);
+  o.labels_file = a.labels;
+  if (!a.font.empty() && !fs::exists(a.font))
+    throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
+  const auto detector = Detector::open(a.model, o);
+
+  DetectRun run(a, *detector);
+  Progress progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
+  run.set_progress_active(progress.enabled());
+  std::vector<Error> failures;
+  for (size_t i = 0; i < items.size(); ++i) {
+    progress.update(i, items[i].input);
+    try {
+      if (items[i].video)
+        run.video(items[i], i);
+      else
+        run.image(items[i], i);
+    } catch (const Error& e) {
+      const Error named = e.with_file(items[i].input.string());
+      if (progress.enabled()) std::fprintf(stderr, "\n");
+      std::fprintf(stderr, "yoloxrt: skipped: %s\n", named.what());
+      failures.push_back(named);
+    } catch (const fs::filesystem_error& e) {
+      if (progress.enabled()) std::fprintf(stderr, "\n");
+      std::fprintf(stderr, "yoloxrt: skipped %s: %s\n", items[i].input.c_str(), e.what());
+      failures.emplace_back(ErrorKind::kIo, e.what(), items[i].input.string());
+    }
+  }
+  progress.update(items.size(), {});
+  progress.finish();
+  run.finish();
+  if (failures.size() == items.size()) throw failures.front();
+  if (!failures.empty()) {
+    std::fprintf(stderr, "yoloxrt: %zu of %zu inputs failed\n", failures.size(), items.size());
+    exit_code = kExitPartialFailure;
+  }
+}
+
+}  // namespace
+
+void register_detect(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<DetectArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "detect",
+      "Run a YOLOX ONNX model on images, folders (recursive) and videos; write annotated copies, "
+      "JSON and COCO results");
+  cmd->add_option("model", args->model, "The ONNX model")->required();
+  cmd->add_option("inputs", args->inputs, "Image files, folders or video files")->required();
+  cmd->add_option("-o,--out", args->out_dir, "Folder for the annotated copies (same file names)")
+      ->capture_default_str();
+  cmd->add_option("--size", args->size, "Input size N or HxW (default: the model's)");
+  cmd->add_option("--resize", args->resize,
+                  "crop (cjm tutorial), letterbox (Megvii) or pad (default: the model's)");
+  cmd->add_option(
+         "--conf", args->conf,
+         "Keep scores above this (default 0.45, the tutorial's; Megvii's demo uses 0.1-0.3)")
+      ->capture_default_str();
+  cmd->add_option("--iou", args->iou, "NMS IoU threshold")->capture_default_str();
+  cmd->add_flag("--per-class", args->per_class, "NMS per class (default: class-agnostic)");
+  cmd->add_option("--max-det", args->max_det, "At most N detections per image (0 = no limit)")
+      ->capture_default_str();
+  cmd->add_option("--json", args->json_path,
+                  "Write detections as a JSON list to FILE, or JSON Lines to stdout with '-'");
+  cmd->add_option("--coco", args->coco_path,
+                  "Write COCO results [{image_id, category_id, bbox, score}]");
+  cmd->add_flag("--no-draw", args->no_draw, "Do not write annotated copies");
+  cmd->add_option("--threads", args->threads, "ONNX Runtime intra-op threads (0 = one per core)")
+      ->capture_default_str();
+  cmd->add_option(
+      "--ep", args->ep,
+      "Execution providers in order, comma-separated: cpu, cuda, tensorrt, openvino, ...");
+  cmd->add_flag("-q,--quiet", args->quiet, "No progress or per-image lines");
+  cmd->add_option("--family", args->family,
+                  "cjm or megvii: pre-processing for models without yoloxrt metadata");
+  cmd->add_option(
+      "--labels", args->labels,
+      "Class names: one per line, or a colormap JSON {\"items\":[{\"label\",\"color\"}]}");
+  cmd->add_option("--font", args->font,
+                  "TrueType font for the labels (default: Roboto, else DejaVu Sans)");
+  cmd->add_option("--cache", args->cache, "Optimised-model cache file (written on first use)");
+  cmd->callback([args, &exit_code] { run_detect(*args, exit_code); });
 }
 
 }  // namespace yoloxrt::cli
