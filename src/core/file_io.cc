@@ -48,8 +48,8 @@ class Fd {
 // A random name for a sibling of `path`: ".<stem>.tmp<hex><ext>", keeping the extension so that
 // writers which guess the format from it still work.
 fs::path temp_sibling(const fs::path& path) {
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^
-                                          static_cast<uint64_t>(::getpid()) << 32};
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())
+                                                                       << 32};
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng()));
   fs::path name = "." + path.stem().string() + ".tmp" + hex + path.extension().string();
@@ -165,10 +165,10 @@ void AtomicFile::commit() {
   if (Fd fd(::open(temp_.c_str(), O_RDONLY | O_CLOEXEC)); fd.get() >= 0) ::fsync(fd.get());
   if (::rename(temp_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
-    throw Error(ErrorKind::kIo,
-                "cannot rename the temporary file '" + temp_.string() + "' over it: " +
-                    std::strerror(err),
-                path_.string());
+    throw Error(
+        ErrorKind::kIo,
+        "cannot rename the temporary file '" + temp_.string() + "' over it: " + std::strerror(err),
+        path_.string());
   }
   committed_ = true;
   sync_parent_dir(path_);
@@ -236,11 +236,10 @@ class Sha256 {
       const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
       w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6],
-             h = h_[7];
+    uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
     for (int i = 0; i < 64; ++i) {
-      const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-                          k[i] + w[i];
+      const uint32_t t1 =
+          h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
       const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
       h = g;
       g = f;

@@ -67,11 +67,16 @@ struct StorageType {
   StorageDtype dtype;
 };
 constexpr StorageType kStorageTypes[] = {
-    {"torch.FloatStorage", StorageDtype::kFloat32},   {"torch.HalfStorage", StorageDtype::kFloat16},
-    {"torch.BFloat16Storage", StorageDtype::kBFloat16}, {"torch.DoubleStorage", StorageDtype::kFloat64},
-    {"torch.LongStorage", StorageDtype::kInt64},      {"torch.IntStorage", StorageDtype::kInt32},
-    {"torch.ShortStorage", StorageDtype::kInt16},     {"torch.CharStorage", StorageDtype::kInt8},
-    {"torch.ByteStorage", StorageDtype::kUInt8},      {"torch.BoolStorage", StorageDtype::kBool},
+    {"torch.FloatStorage", StorageDtype::kFloat32},
+    {"torch.HalfStorage", StorageDtype::kFloat16},
+    {"torch.BFloat16Storage", StorageDtype::kBFloat16},
+    {"torch.DoubleStorage", StorageDtype::kFloat64},
+    {"torch.LongStorage", StorageDtype::kInt64},
+    {"torch.IntStorage", StorageDtype::kInt32},
+    {"torch.ShortStorage", StorageDtype::kInt16},
+    {"torch.CharStorage", StorageDtype::kInt8},
+    {"torch.ByteStorage", StorageDtype::kUInt8},
+    {"torch.BoolStorage", StorageDtype::kBool},
 };
 
 const StorageType* find_storage_type(std::string_view name) {
@@ -196,7 +201,8 @@ class Unpickler {
   // Records that `child` now sits inside `parent`: freezes the child (so no cycle can be formed
   // later) and bounds the nesting depth.
   void adopt(PickleValue& parent, PickleValue& child) {
-    if (&parent == &child) fail("a container cannot contain itself", std::nullopt, ErrorKind::kUnsupported);
+    if (&parent == &child)
+      fail("a container cannot contain itself", std::nullopt, ErrorKind::kUnsupported);
     child.contained = true;
     parent.depth = std::max(parent.depth, child.depth + 1);
     if (parent.depth > limits_.max_pickle_depth)
@@ -209,8 +215,9 @@ class Unpickler {
       fail(std::string(op) + " expects a " + pickle_type_name(want) + " but found a " +
            pickle_type_name(target.type));
     if (target.contained)
-      fail(std::string(op) + " on a container that is already nested (self-referential data is "
-                             "not supported)",
+      fail(std::string(op) +
+               " on a container that is already nested (self-referential data is "
+               "not supported)",
            std::nullopt, ErrorKind::kUnsupported);
     return target;
   }
@@ -332,8 +339,8 @@ class Unpickler {
 
   PickleValuePtr persistent_load(const PickleValue& pid) {
     // torch.save: ('storage', storage_type, key, location, numel)
-    if (pid.type != Type::kTuple || pid.items.size() != 5 ||
-        pid.items[0]->type != Type::kString || pid.items[0]->text != "storage")
+    if (pid.type != Type::kTuple || pid.items.size() != 5 || pid.items[0]->type != Type::kString ||
+        pid.items[0]->text != "storage")
       fail("persistent id is not a ('storage', type, key, location, numel) tuple");
     const auto& it = pid.items;
     if (it[1]->type != Type::kGlobal) fail("persistent id storage type is not a global");
@@ -386,10 +393,14 @@ class Unpickler {
                std::to_string(limits_.max_pickle_depth));
         marks_.push_back(stack_.size());
         return;
-      case kEmptyDict: return push(make(Type::kDict));
-      case kEmptyList: return push(make(Type::kList));
-      case kEmptyTuple: return push(make(Type::kTuple));
-      case kTuple: return push(make_tuple(pop_mark("TUPLE")));
+      case kEmptyDict:
+        return push(make(Type::kDict));
+      case kEmptyList:
+        return push(make(Type::kList));
+      case kEmptyTuple:
+        return push(make(Type::kTuple));
+      case kTuple:
+        return push(make_tuple(pop_mark("TUPLE")));
       case kTuple1:
       case kTuple2:
       case kTuple3: {
@@ -398,25 +409,38 @@ class Unpickler {
         for (size_t i = n; i-- > 0;) items[i] = pop("TUPLEn");
         return push(make_tuple(std::move(items)));
       }
-      case kShortBinUnicode: return push_text(Type::kString, read_text(read_le(1, "SHORT_BINUNICODE"), "SHORT_BINUNICODE"));
-      case kBinUnicode: return push_text(Type::kString, read_text(read_le(4, "BINUNICODE"), "BINUNICODE"));
-      case kBinUnicode8: return push_text(Type::kString, read_text(read_le(8, "BINUNICODE8"), "BINUNICODE8"));
-      case kShortBinString: return push_text(Type::kString, read_text(read_le(1, "SHORT_BINSTRING"), "SHORT_BINSTRING"));
+      case kShortBinUnicode:
+        return push_text(Type::kString,
+                         read_text(read_le(1, "SHORT_BINUNICODE"), "SHORT_BINUNICODE"));
+      case kBinUnicode:
+        return push_text(Type::kString, read_text(read_le(4, "BINUNICODE"), "BINUNICODE"));
+      case kBinUnicode8:
+        return push_text(Type::kString, read_text(read_le(8, "BINUNICODE8"), "BINUNICODE8"));
+      case kShortBinString:
+        return push_text(Type::kString,
+                         read_text(read_le(1, "SHORT_BINSTRING"), "SHORT_BINSTRING"));
       case kBinString: {
         const auto n = static_cast<int32_t>(read_le(4, "BINSTRING"));
         if (n < 0) fail("BINSTRING with negative length");
         return push_text(Type::kString, read_text(static_cast<uint64_t>(n), "BINSTRING"));
       }
-      case kShortBinBytes: return push_text(Type::kBytes, read_text(read_le(1, "SHORT_BINBYTES"), "SHORT_BINBYTES"));
-      case kBinBytes: return push_text(Type::kBytes, read_text(read_le(4, "BINBYTES"), "BINBYTES"));
-      case kBinBytes8: return push_text(Type::kBytes, read_text(read_le(8, "BINBYTES8"), "BINBYTES8"));
-      case kBinInt: return push_int(static_cast<int32_t>(read_le(4, "BININT")));
-      case kBinInt1: return push_int(static_cast<int64_t>(read_le(1, "BININT1")));
-      case kBinInt2: return push_int(static_cast<int64_t>(read_le(2, "BININT2")));
+      case kShortBinBytes:
+        return push_text(Type::kBytes, read_text(read_le(1, "SHORT_BINBYTES"), "SHORT_BINBYTES"));
+      case kBinBytes:
+        return push_text(Type::kBytes, read_text(read_le(4, "BINBYTES"), "BINBYTES"));
+      case kBinBytes8:
+        return push_text(Type::kBytes, read_text(read_le(8, "BINBYTES8"), "BINBYTES8"));
+      case kBinInt:
+        return push_int(static_cast<int32_t>(read_le(4, "BININT")));
+      case kBinInt1:
+        return push_int(static_cast<int64_t>(read_le(1, "BININT1")));
+      case kBinInt2:
+        return push_int(static_cast<int64_t>(read_le(2, "BININT2")));
       case kLong1: {
         const auto n = read_le(1, "LONG1");
-        if (n > 8) fail("LONG1 integer of " + std::to_string(n) + " bytes does not fit in 64 bits",
-                        std::nullopt, ErrorKind::kUnsupported);
+        if (n > 8)
+          fail("LONG1 integer of " + std::to_string(n) + " bytes does not fit in 64 bits",
+               std::nullopt, ErrorKind::kUnsupported);
         uint64_t x = read_le(n, "LONG1");
         if (n > 0 && n < 8 && (x >> (8 * n - 1)) & 1) x |= ~uint64_t{0} << (8 * n);  // sign-extend
         return push_int(static_cast<int64_t>(x));
@@ -435,12 +459,18 @@ class Unpickler {
         v->boolean = op == kNewTrue;
         return push(std::move(v));
       }
-      case kNone: return push(make(Type::kNone));
-      case kBinPut: return memo_put(read_le(1, "BINPUT"));
-      case kLongBinPut: return memo_put(read_le(4, "LONG_BINPUT"));
-      case kMemoize: return memo_put(memo_.size());
-      case kBinGet: return memo_get(read_le(1, "BINGET"));
-      case kLongBinGet: return memo_get(read_le(4, "LONG_BINGET"));
+      case kNone:
+        return push(make(Type::kNone));
+      case kBinPut:
+        return memo_put(read_le(1, "BINPUT"));
+      case kLongBinPut:
+        return memo_put(read_le(4, "LONG_BINPUT"));
+      case kMemoize:
+        return memo_put(memo_.size());
+      case kBinGet:
+        return memo_get(read_le(1, "BINGET"));
+      case kLongBinGet:
+        return memo_get(read_le(4, "LONG_BINGET"));
       case kGlobal: {
         std::string module = read_line("GLOBAL module");
         std::string name = read_line("GLOBAL name");
@@ -498,7 +528,8 @@ class Unpickler {
         PickleValuePtr pid = pop("BINPERSID");
         return push(persistent_load(*pid));
       }
-      default: fail("unknown or unsupported opcode " + opcode_text(op));
+      default:
+        fail("unknown or unsupported opcode " + opcode_text(op));
     }
   }
 
@@ -515,16 +546,26 @@ class Unpickler {
 
 size_t storage_dtype_size(StorageDtype dtype) {
   switch (dtype) {
-    case StorageDtype::kFloat32: return 4;
-    case StorageDtype::kFloat16: return 2;
-    case StorageDtype::kBFloat16: return 2;
-    case StorageDtype::kFloat64: return 8;
-    case StorageDtype::kInt64: return 8;
-    case StorageDtype::kInt32: return 4;
-    case StorageDtype::kInt16: return 2;
-    case StorageDtype::kInt8: return 1;
-    case StorageDtype::kUInt8: return 1;
-    case StorageDtype::kBool: return 1;
+    case StorageDtype::kFloat32:
+      return 4;
+    case StorageDtype::kFloat16:
+      return 2;
+    case StorageDtype::kBFloat16:
+      return 2;
+    case StorageDtype::kFloat64:
+      return 8;
+    case StorageDtype::kInt64:
+      return 8;
+    case StorageDtype::kInt32:
+      return 4;
+    case StorageDtype::kInt16:
+      return 2;
+    case StorageDtype::kInt8:
+      return 1;
+    case StorageDtype::kUInt8:
+      return 1;
+    case StorageDtype::kBool:
+      return 1;
   }
   return 1;
 }
@@ -536,16 +577,26 @@ bool storage_dtype_is_float(StorageDtype dtype) {
 
 const char* storage_dtype_name(StorageDtype dtype) {
   switch (dtype) {
-    case StorageDtype::kFloat32: return "float32";
-    case StorageDtype::kFloat16: return "float16";
-    case StorageDtype::kBFloat16: return "bfloat16";
-    case StorageDtype::kFloat64: return "float64";
-    case StorageDtype::kInt64: return "int64";
-    case StorageDtype::kInt32: return "int32";
-    case StorageDtype::kInt16: return "int16";
-    case StorageDtype::kInt8: return "int8";
-    case StorageDtype::kUInt8: return "uint8";
-    case StorageDtype::kBool: return "bool";
+    case StorageDtype::kFloat32:
+      return "float32";
+    case StorageDtype::kFloat16:
+      return "float16";
+    case StorageDtype::kBFloat16:
+      return "bfloat16";
+    case StorageDtype::kFloat64:
+      return "float64";
+    case StorageDtype::kInt64:
+      return "int64";
+    case StorageDtype::kInt32:
+      return "int32";
+    case StorageDtype::kInt16:
+      return "int16";
+    case StorageDtype::kInt8:
+      return "int8";
+    case StorageDtype::kUInt8:
+      return "uint8";
+    case StorageDtype::kBool:
+      return "bool";
   }
   return "?";
 }
@@ -590,7 +641,8 @@ void convert_to_float32(StorageDtype dtype, const uint8_t* src, size_t count, si
       return;
     case StorageDtype::kBFloat16:
       for (size_t i = 0; i < count; ++i)
-        dst[i] = std::bit_cast<float>(static_cast<uint32_t>(load_u16(src + i * src_stride * 2)) << 16);
+        dst[i] =
+            std::bit_cast<float>(static_cast<uint32_t>(load_u16(src + i * src_stride * 2)) << 16);
       return;
     case StorageDtype::kFloat64:
       for (size_t i = 0; i < count; ++i) {
@@ -600,25 +652,38 @@ void convert_to_float32(StorageDtype dtype, const uint8_t* src, size_t count, si
       }
       return;
     default:
-      throw Error(ErrorKind::kInvalidArgument,
-                  std::string("convert_to_float32: ") + storage_dtype_name(dtype) + " is not a float type");
+      throw Error(
+          ErrorKind::kInvalidArgument,
+          std::string("convert_to_float32: ") + storage_dtype_name(dtype) + " is not a float type");
   }
 }
 
 const char* pickle_type_name(PickleValue::Type type) {
   switch (type) {
-    case Type::kNone: return "None";
-    case Type::kBool: return "bool";
-    case Type::kInt: return "int";
-    case Type::kFloat: return "float";
-    case Type::kString: return "str";
-    case Type::kBytes: return "bytes";
-    case Type::kList: return "list";
-    case Type::kTuple: return "tuple";
-    case Type::kDict: return "dict";
-    case Type::kGlobal: return "global";
-    case Type::kStorage: return "storage";
-    case Type::kTensor: return "tensor";
+    case Type::kNone:
+      return "None";
+    case Type::kBool:
+      return "bool";
+    case Type::kInt:
+      return "int";
+    case Type::kFloat:
+      return "float";
+    case Type::kString:
+      return "str";
+    case Type::kBytes:
+      return "bytes";
+    case Type::kList:
+      return "list";
+    case Type::kTuple:
+      return "tuple";
+    case Type::kDict:
+      return "dict";
+    case Type::kGlobal:
+      return "global";
+    case Type::kStorage:
+      return "storage";
+    case Type::kTensor:
+      return "tensor";
   }
   return "?";
 }

@@ -21,7 +21,18 @@
 namespace yoloxrt::core {
 
 // Element types of torch storages, named after the torch.*Storage classes.
-enum class StorageDtype { kFloat32, kFloat16, kBFloat16, kFloat64, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool };
+enum class StorageDtype {
+  kFloat32,
+  kFloat16,
+  kBFloat16,
+  kFloat64,
+  kInt64,
+  kInt32,
+  kInt16,
+  kInt8,
+  kUInt8,
+  kBool
+};
 
 // Bytes per element.
 size_t storage_dtype_size(StorageDtype dtype);
@@ -62,7 +73,20 @@ using PickleValuePtr = std::shared_ptr<PickleValue>;
 // share children (the pickle memo can reference one object twice) but never form cycles: the
 // unpickler refuses to mutate a container once it sits inside another one.
 struct PickleValue {
-  enum class Type { kNone, kBool, kInt, kFloat, kString, kBytes, kList, kTuple, kDict, kGlobal, kStorage, kTensor };
+  enum class Type {
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kBytes,
+    kList,
+    kTuple,
+    kDict,
+    kGlobal,
+    kStorage,
+    kTensor
+  };
 
   Type type = Type::kNone;
   bool boolean = false;

@@ -16,10 +16,18 @@ struct DtypeInfo {
 };
 
 constexpr DtypeInfo kDtypes[] = {
-    {"F32", 4, true, core::StorageDtype::kFloat32},   {"F16", 2, true, core::StorageDtype::kFloat16},
-    {"BF16", 2, true, core::StorageDtype::kBFloat16}, {"F64", 8, true, core::StorageDtype::kFloat64},
-    {"I64", 8, false, {}},  {"I32", 4, false, {}},  {"I16", 2, false, {}},  {"I8", 1, false, {}},
-    {"U64", 8, false, {}},  {"U32", 4, false, {}},  {"U16", 2, false, {}},  {"U8", 1, false, {}},
+    {"F32", 4, true, core::StorageDtype::kFloat32},
+    {"F16", 2, true, core::StorageDtype::kFloat16},
+    {"BF16", 2, true, core::StorageDtype::kBFloat16},
+    {"F64", 8, true, core::StorageDtype::kFloat64},
+    {"I64", 8, false, {}},
+    {"I32", 4, false, {}},
+    {"I16", 2, false, {}},
+    {"I8", 1, false, {}},
+    {"U64", 8, false, {}},
+    {"U32", 4, false, {}},
+    {"U16", 2, false, {}},
+    {"U8", 1, false, {}},
     {"BOOL", 1, false, {}},
 };
 
@@ -94,8 +102,8 @@ StateDict read_safetensors(std::span<const uint8_t> bytes, const ReadLimits& lim
               data_start + begin);
     if (!dt->is_float) continue;
     if (numel > limits.max_entry_bytes / sizeof(float))
-      corrupt("tensor '" + name + "' exceeds max_entry_bytes=" +
-              std::to_string(limits.max_entry_bytes));
+      corrupt("tensor '" + name +
+              "' exceeds max_entry_bytes=" + std::to_string(limits.max_entry_bytes));
     t.data.resize(numel);
     core::convert_to_float32(dt->dtype, bytes.data() + data_start + begin, numel, 1, t.data.data());
     out.set(name, std::move(t));

@@ -21,7 +21,8 @@ using Type = PickleValue::Type;
 bool mul_ok(int64_t a, int64_t b, int64_t* out) { return !__builtin_mul_overflow(a, b, out); }
 bool add_ok(int64_t a, int64_t b, int64_t* out) { return !__builtin_add_overflow(a, b, out); }
 
-// Finds "<prefix>data.pkl" where <prefix> is empty or a single folder ("name/"); returns the prefix.
+// Finds "<prefix>data.pkl" where <prefix> is empty or a single folder ("name/"); returns the
+// prefix.
 const ZipEntry& find_data_pkl(const ZipReader& zip, std::string* prefix) {
   const ZipEntry* found = nullptr;
   for (const ZipEntry& e : zip.entries()) {
@@ -39,9 +40,9 @@ const ZipEntry& find_data_pkl(const ZipReader& zip, std::string* prefix) {
     *prefix = dir;
   }
   if (!found)
-    throw Error(ErrorKind::kNotFound,
-                "zip has no data.pkl entry (" + std::to_string(zip.entries().size()) +
-                    " entries); not a torch.save archive");
+    throw Error(ErrorKind::kNotFound, "zip has no data.pkl entry (" +
+                                          std::to_string(zip.entries().size()) +
+                                          " entries); not a torch.save archive");
   return *found;
 }
 
@@ -73,8 +74,8 @@ Tensor resolve_tensor(const std::string& name, const core::TensorRef& ref, const
     if (ref.size[d] == 0) empty = true;
     int64_t reach = 0;
     if (!mul_ok(numel, ref.size[d], &numel) ||
-        (ref.size[d] > 0 && (!mul_ok(ref.size[d] - 1, ref.stride[d], &reach) ||
-                             !add_ok(last, reach, &last))))
+        (ref.size[d] > 0 &&
+         (!mul_ok(ref.size[d] - 1, ref.stride[d], &reach) || !add_ok(last, reach, &last))))
       throw Error(ErrorKind::kCorrupt, "tensor '" + name + "' of shape " + t.shape_string() +
                                            " overflows 64-bit element arithmetic");
   }
@@ -82,15 +83,15 @@ Tensor resolve_tensor(const std::string& name, const core::TensorRef& ref, const
   if (last >= storage.numel)
     throw Error(ErrorKind::kCorrupt,
                 "tensor '" + name + "' of shape " + t.shape_string() + " at offset " +
-                    std::to_string(ref.offset) + " needs " + std::to_string(last + 1) +
-                    " elements but storage '" + storage.key + "' has " +
-                    std::to_string(storage.numel),
+                    std::to_string(ref.offset) + " needs " +
+                    std::to_string(static_cast<uint64_t>(last) + 1) + " elements but storage '" +
+                    storage.key + "' has " + std::to_string(storage.numel),
                 {}, entry->data_offset);
   // Zero strides can make a view far larger than its storage: bound the allocation.
   if (static_cast<uint64_t>(numel) > limits.max_entry_bytes / sizeof(float))
-    throw Error(ErrorKind::kCorrupt, "tensor '" + name + "' of shape " + t.shape_string() +
-                                         " exceeds max_entry_bytes=" +
-                                         std::to_string(limits.max_entry_bytes));
+    throw Error(ErrorKind::kCorrupt,
+                "tensor '" + name + "' of shape " + t.shape_string() +
+                    " exceeds max_entry_bytes=" + std::to_string(limits.max_entry_bytes));
 
   const uint8_t* base = zip.data(*entry).data() + static_cast<size_t>(ref.offset) * elem;
   t.data.resize(static_cast<size_t>(numel));
@@ -152,9 +153,10 @@ StateDict read_torch_checkpoint(std::span<const uint8_t> bytes, const ReadLimits
     char buf[64];
     std::snprintf(buf, sizeof buf, "%02x %02x %02x %02x", bytes[0], bytes.size() > 1 ? bytes[1] : 0,
                   bytes.size() > 2 ? bytes[2] : 0, bytes.size() > 3 ? bytes[3] : 0);
-    throw Error(ErrorKind::kCorrupt,
-                std::string("not a torch.save zip archive (no 'PK' magic; starts with ") + buf + ")",
-                {}, 0);
+    throw Error(
+        ErrorKind::kCorrupt,
+        std::string("not a torch.save zip archive (no 'PK' magic; starts with ") + buf + ")", {},
+        0);
   }
 
   ZipReader zip(bytes, limits.max_entry_bytes);
@@ -203,10 +205,11 @@ StateDict read_torch_checkpoint(std::span<const uint8_t> bytes, const ReadLimits
     out.set(k->text, resolve_tensor(k->text, *v->tensor, zip, prefix, limits));
   }
   if (tensors_seen == 0 && !sd->entries.empty())
-    throw Error(ErrorKind::kNotFound,
-                "checkpoint holds no tensors under 'model', 'state_dict', 'ema' or at the top level "
-                "(top-level keys: " +
-                    list_keys(*root) + ")");
+    throw Error(
+        ErrorKind::kNotFound,
+        "checkpoint holds no tensors under 'model', 'state_dict', 'ema' or at the top level "
+        "(top-level keys: " +
+            list_keys(*root) + ")");
   return out;
 }
 
@@ -215,7 +218,8 @@ StateDict read_state_dict_file(const std::filesystem::path& path, const ReadLimi
   try {
     // Zip archives start with "PK"; legacy torch.save pickles with PROTO (0x80). Both go to the
     // torch reader, which explains the legacy case; everything else is tried as safetensors.
-    if (!bytes.empty() && (bytes[0] == 0x80 || (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] == 'K')))
+    if (!bytes.empty() &&
+        (bytes[0] == 0x80 || (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] == 'K')))
       return read_torch_checkpoint(bytes, limits);
     return read_safetensors(bytes, limits);
   } catch (const Error& e) {

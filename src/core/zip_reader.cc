@@ -65,9 +65,10 @@ void check_entry_name(const std::string& name, uint64_t offset) {
   if (name.empty()) corrupt("entry with an empty name", offset);
   if (name.find('\0') != std::string::npos)
     throw Error(ErrorKind::kUnsafe, "zip entry name contains a NUL byte", {}, offset);
-  const bool absolute = name[0] == '/' || name[0] == '\\' ||
-                        (name.size() >= 2 && name[1] == ':' &&
-                         ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')));
+  const bool absolute =
+      name[0] == '/' || name[0] == '\\' ||
+      (name.size() >= 2 && name[1] == ':' &&
+       ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')));
   if (absolute)
     throw Error(ErrorKind::kUnsafe, "zip entry name '" + name + "' is an absolute path", {},
                 offset);
@@ -76,21 +77,28 @@ void check_entry_name(const std::string& name, uint64_t offset) {
     size_t end = name.find_first_of("/\\", start);
     if (end == std::string::npos) end = name.size();
     if (name.compare(start, end - start, "..") == 0)
-      throw Error(ErrorKind::kUnsafe, "zip entry name '" + name + "' contains a '..' component",
-                  {}, offset);
+      throw Error(ErrorKind::kUnsafe, "zip entry name '" + name + "' contains a '..' component", {},
+                  offset);
     start = end + 1;
   }
 }
 
 std::string method_name(uint16_t method) {
   switch (method) {
-    case 8: return "8 (deflate)";
-    case 9: return "9 (deflate64)";
-    case 12: return "12 (bzip2)";
-    case 14: return "14 (lzma)";
-    case 93: return "93 (zstd)";
-    case 95: return "95 (xz)";
-    default: return std::to_string(method);
+    case 8:
+      return "8 (deflate)";
+    case 9:
+      return "9 (deflate64)";
+    case 12:
+      return "12 (bzip2)";
+    case 14:
+      return "14 (lzma)";
+    case 93:
+      return "93 (zstd)";
+    case 95:
+      return "95 (xz)";
+    default:
+      return std::to_string(method);
   }
 }
 
@@ -155,7 +163,8 @@ ZipReader::ZipReader(std::span<const uint8_t> bytes, uint64_t max_entry_bytes) :
   if (eocd >= kZip64LocatorSize && load32(base + eocd - kZip64LocatorSize) == kZip64LocatorSig) {
     const uint64_t loc = eocd - kZip64LocatorSize;
     const uint64_t z64 = load64(base + loc + 8);
-    if (load32(base + loc + 16) > 1) throw Error(ErrorKind::kUnsupported, "multi-disk zip", {}, loc);
+    if (load32(base + loc + 16) > 1)
+      throw Error(ErrorKind::kUnsupported, "multi-disk zip", {}, loc);
     if (!fits(z64, kZip64EocdSize, loc))
       corrupt("ZIP64 end record offset " + std::to_string(z64) + " out of range", loc + 8);
     if (load32(base + z64) != kZip64EocdSig) corrupt("bad ZIP64 end record signature", z64);
@@ -251,7 +260,8 @@ ZipReader::ZipReader(std::span<const uint8_t> bytes, uint64_t max_entry_bytes) :
       corrupt("local header of '" + e.name + "' at " + std::to_string(local) + " out of range",
               pos);
     const uint8_t* lh = base + local;
-    if (load32(lh) != kLocalHeaderSig) corrupt("bad local header signature for '" + e.name + "'", local);
+    if (load32(lh) != kLocalHeaderSig)
+      corrupt("bad local header signature for '" + e.name + "'", local);
     if (load16(lh + 8) != method)
       corrupt("local header of '" + e.name + "' disagrees on the method", local);
     const uint64_t lname = load16(lh + 26);
