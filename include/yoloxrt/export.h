@@ -38,7 +38,8 @@ struct ExportOptions {
 
 // What export found and made.
 struct ExportedModel {
-  std::string onnx_bytes;
+  std::string onnx_bytes;              // filled by export_model only (export_checkpoint streams)
+  uint64_t file_size = 0;              // filled by export_checkpoint
   ModelMetadata metadata;
   Family source_family = Family::kCjm;
   std::string architecture;            // human-readable summary

@@ -54,7 +54,7 @@ void run_export(const ExportArgs& a) {
                 m.architecture.c_str());
     std::printf("all %zu tensors matched the architecture\n", m.tensor_count);
     std::printf("wrote %s (%s, %d nodes, opset %d, output %s) in %.3f s\n", written.c_str(),
-                human_bytes(static_cast<double>(m.onnx_bytes.size())).c_str(), m.node_count,
+                human_bytes(static_cast<double>(m.file_size)).c_str(), m.node_count,
                 o.opset, to_string(m.metadata.output_format).c_str(), secs);
   }
 }

@@ -1,5 +1,5 @@
 // The export pipeline: read checkpoint -> recognise -> build graph -> check -> write.
-#include <chrono>
+#include <future>
 
 #include "export/architecture.h"
 #include "export/graph_builder.h"
@@ -34,7 +34,15 @@ LoadedCheckpoint load_checkpoint(const fs::path& path) {
   c.source = locate_checkpoint(path);
   const std::string file = c.source.weights.string();
   const auto bytes = read_file_bytes(c.source.weights);
-  c.sha256 = sha256_hex(bytes.data(), bytes.size());
+  // Hash on the second core while the first parses.
+  auto hash = std::async(std::launch::async,
+                         [&bytes] { return sha256_hex(bytes.data(), bytes.size()); });
+  struct JoinHash {  // the hash thread reads `bytes`: never leave before it is done
+    std::future<std::string>& f;
+    ~JoinHash() {
+      if (f.valid()) f.wait();
+    }
+  } join{hash};
   StateDict sd;
   try {
     const bool zip = bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K';
@@ -49,6 +57,7 @@ LoadedCheckpoint load_checkpoint(const fs::path& path) {
     throw e.with_file(file);
   }
   c.canonical = exporter::canonicalize_state_dict(std::move(sd), c.family);
+  c.sha256 = hash.get();
   return c;
 }
 
@@ -118,7 +127,11 @@ std::array<float, 3> reversed(std::array<float, 3> v) { return {v[2], v[1], v[0]
 
 }  // namespace
 
-ExportedModel export_model(const fs::path& path, const ExportOptions& o) {
+namespace {
+
+// export_model without serialisation: the checked ModelProto and what is known about it.
+ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
+                                  onnx::ModelProto& model) {
   LoadedCheckpoint c = load_checkpoint(path);
   ExportedModel out;
   out.source_family = c.family;
@@ -198,7 +211,6 @@ ExportedModel export_model(const fs::path& path, const ExportOptions& o) {
     m.default_width = o.fixed_hw->second;
   }
 
-  onnx::ModelProto model;
   try {
     model = exporter::build_model(arch, c.canonical, w);
   } catch (const Error& e) {
@@ -206,13 +218,24 @@ ExportedModel export_model(const fs::path& path, const ExportOptions& o) {
     throw;
   }
   out.node_count = model.graph().node_size();
-  out.onnx_bytes = exporter::finalize_model(model, m);
+  exporter::finalize_model(model, m);
+  return out;
+}
+
+}  // namespace
+
+ExportedModel export_model(const fs::path& path, const ExportOptions& o) {
+  onnx::ModelProto proto;
+  ExportedModel out = build_checked_model(path, o, proto);
+  if (!proto.SerializeToString(&out.onnx_bytes))
+    throw Error(ErrorKind::kRuntime, "could not serialise the ONNX model");
   return out;
 }
 
 ExportedModel export_checkpoint(const fs::path& path, const fs::path& out_path,
                                 const ExportOptions& o, fs::path* written) {
-  ExportedModel model = export_model(path, o);
+  onnx::ModelProto proto;
+  ExportedModel model = build_checked_model(path, o, proto);
   fs::path out = out_path;
   if (out.empty()) {
     const CheckpointSource src = locate_checkpoint(path);
@@ -227,7 +250,8 @@ ExportedModel export_checkpoint(const fs::path& path, const fs::path& out_path,
                 out.string());
   if (out.has_parent_path() && !fs::is_directory(out.parent_path(), ec))
     throw Error(ErrorKind::kNotFound, "output folder does not exist", out.parent_path().string());
-  write_file_atomic(out, model.onnx_bytes);
+  exporter::write_model_file(proto, out);
+  model.file_size = fs::file_size(out, ec);
   if (written) *written = out;
   return model;
 }

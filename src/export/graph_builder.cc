@@ -16,7 +16,9 @@ using onnx::TensorProto;
 // them can be reported together once the walk is over.
 class WeightSource {
  public:
-  explicit WeightSource(const StateDict& sd) : sd_(sd) {}
+  // Takes the tensors out of `sd` as they are used (moving their data into the graph keeps the
+  // peak memory of an export near one copy of the weights).
+  explicit WeightSource(StateDict& sd) : sd_(sd) {}
 
   // Every (key, shape) requested so far, in walk order.
   const std::vector<std::pair<std::string, std::vector<int64_t>>>& requested() const {
@@ -35,7 +37,10 @@ class WeightSource {
       misshaped_.push_back(key + ": expected " + expected.shape_string() + ", found " +
                            sd_.at(key).shape_string());
     } else {
-      return sd_.at(key);
+      Tensor t;
+      t.shape = sd_.at(key).shape;
+      t.data = std::move(sd_.at(key).data);
+      return t;
     }
     expected.data.assign(static_cast<size_t>(expected.numel()), 0.f);
     return expected;
@@ -61,7 +66,7 @@ class WeightSource {
   }
 
  private:
-  const StateDict& sd_;
+  StateDict& sd_;
   std::set<std::string> used_;
   std::vector<std::string> missing_, misshaped_;
   std::vector<std::pair<std::string, std::vector<int64_t>>> requested_;
@@ -111,7 +116,8 @@ class Builder {
     t->set_name(name);
     t->set_data_type(TensorProto::FLOAT);
     for (int64_t d : shape) t->add_dims(d);
-    t->set_raw_data(std::string(reinterpret_cast<const char*>(data.data()), data.size() * 4));
+    // raw_data is little-endian float32, which is this machine's layout.
+    t->mutable_raw_data()->assign(reinterpret_cast<const char*>(data.data()), data.size() * 4);
   }
   // A named constant, created once.
   std::string constant_f(const std::string& name, const std::vector<int64_t>& shape,
@@ -493,7 +499,7 @@ static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws
   return model;
 }
 
-onnx::ModelProto build_model(const Architecture& arch, const StateDict& canonical,
+onnx::ModelProto build_model(const Architecture& arch, StateDict& canonical,
                              const WrapperOptions& options) {
   WeightSource ws(canonical);
   onnx::ModelProto model = build_model_walk(arch, ws, options);
@@ -503,7 +509,7 @@ onnx::ModelProto build_model(const Architecture& arch, const StateDict& canonica
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> parameter_shapes(
     const Architecture& arch) {
-  const StateDict empty;
+  StateDict empty;
   WeightSource ws(empty);
   build_model_walk(arch, ws, WrapperOptions{});
   return ws.requested();

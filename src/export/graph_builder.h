@@ -44,9 +44,9 @@ struct WrapperOptions {
 };
 
 // Returns a ModelProto (graph, opset import, IR version; no metadata) computing the wrapped
-// network. Throws Error(kMismatch) listing missing / unexpected / mis-shaped keys by name,
+// network. The tensors' data is moved out of `canonical` into the graph (shapes stay). Throws Error(kMismatch) listing missing / unexpected / mis-shaped keys by name,
 // Error(kInvalidArgument) for impossible options.
-onnx::ModelProto build_model(const Architecture& arch, const StateDict& canonical,
+onnx::ModelProto build_model(const Architecture& arch, StateDict& canonical,
                              const WrapperOptions& options);
 
 // The canonical parameters (name, shape) that `arch` needs, in graph order: what a state dict must

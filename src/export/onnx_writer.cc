@@ -3,11 +3,16 @@
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
 #include "yoloxrt/error.h"
+#include "yoloxrt/file_io.h"
 
 namespace yoloxrt::exporter {
 
-std::string finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata) {
+void finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata) {
   model.set_producer_name("yoloxrt");
   model.set_producer_version(version_string());
   model.set_doc_string("YOLOX " + metadata.model_type + " exported by yoloxrt");
@@ -25,10 +30,17 @@ std::string finalize_model(onnx::ModelProto& model, const ModelMetadata& metadat
   } catch (const std::exception& e) {
     throw Error(ErrorKind::kRuntime, std::string("ONNX checker rejected the built graph: ") + e.what());
   }
-  std::string bytes;
-  if (!model.SerializeToString(&bytes))
-    throw Error(ErrorKind::kRuntime, "could not serialise the ONNX model");
-  return bytes;
+}
+
+void write_model_file(const onnx::ModelProto& model, const std::filesystem::path& path) {
+  AtomicFile file(path);
+  {
+    std::ofstream out(file.temp_path(), std::ios::binary | std::ios::trunc);
+    if (!out || !model.SerializeToOstream(&out) || !out.flush())
+      throw Error(ErrorKind::kIo, std::string("cannot write the model: ") + std::strerror(errno),
+                  path.string());
+  }
+  file.commit();
 }
 
 }  // namespace yoloxrt::exporter

@@ -2,6 +2,7 @@
 // and serialise.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include <onnx/onnx_pb.h>
@@ -11,8 +12,12 @@
 namespace yoloxrt::exporter {
 
 // Sets producer and metadata_props from `metadata`, runs onnx::checker::check_model and strict
-// shape inference (type checks on, node errors fatal) and returns the serialised bytes.
+// shape inference (type checks on, node errors fatal; inferred shapes are kept as value_info).
 // Throws Error(kRuntime) with the checker's message if the model is invalid (a yoloxrt bug).
-std::string finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata);
+void finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata);
+
+// Serialises `model` into `path` atomically (temp file, fsync, rename), streaming: no second copy
+// of the weights is made in memory. Throws Error(kIo) naming `path`.
+void write_model_file(const onnx::ModelProto& model, const std::filesystem::path& path);
 
 }  // namespace yoloxrt::exporter
