@@ -1,15 +1,16 @@
-// yoloxrt/simplify.h - a native ONNX simplifier (constant folding, shape folding, BN fusion, clean-up).
+// yoloxrt/simplify.h - a native ONNX simplifier (constant folding, shape folding, BN fusion,
+// clean-up).
 //
-// Works on serialized ModelProto bytes so that callers need no protobuf types. The passes run in the
-// export layer (the only layer that sees protobuf); numerical verification with ONNX Runtime lives in
-// yoloxrt/model_compare.h and is the caller's job (the CLI does it before writing).
+// Works on serialized ModelProto bytes so that callers need no protobuf types. The passes run in
+// the export layer (the only layer that sees protobuf); numerical verification with ONNX Runtime
+// lives in yoloxrt/model_compare.h and is the caller's job (the CLI does it before writing).
 //
 // Pipeline, in order (each stage also exists as one function in src/export/simplify_passes.h):
 //   parse -> validate (external data, undefined inputs, cycles, unknown ops, checker, strict shape
-//   inference) -> fix input shapes -> Constant nodes to initializers -> Identity/Dropout removal ->
-//   [constant folding + shape folding, repeated until nothing changes] -> BatchNormalization into
-//   Conv -> dead nodes -> duplicate initializers -> unused initializers -> topological sort ->
-//   full ONNX check of the result.
+//   inference) -> fix input shapes -> [Constant nodes to initializers -> Identity/Dropout removal
+//   -> constant folding + shape folding -> If with constant condition inlined, repeated until
+//   nothing changes] -> BatchNormalization into Conv -> dead nodes -> duplicate initializers ->
+//   unused initializers -> topological sort -> full ONNX check of the result.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +36,8 @@ struct SimplifyOptions {
 };
 
 struct SimplifyReport {
-  std::map<std::string, int64_t> ops_before;  // op_type -> node count ("domain::op" off the default)
+  std::map<std::string, int64_t>
+      ops_before;  // op_type -> node count ("domain::op" off the default)
   std::map<std::string, int64_t> ops_after;
   int64_t nodes_before = 0;
   int64_t nodes_after = 0;
@@ -43,6 +45,7 @@ struct SimplifyReport {
   int64_t identities_removed = 0;         // Identity and Dropout nodes
   int64_t nodes_folded = 0;               // nodes evaluated to constants (incl. shape folding)
   int64_t shape_nodes_folded = 0;         // of which resolved from inferred static dims
+  int64_t ifs_inlined = 0;  // If nodes with a constant condition replaced by their branch
   int64_t batch_norms_folded = 0;
   int64_t dead_nodes_removed = 0;
   int64_t initializers_merged = 0;   // duplicates (same dtype, shape and bytes) renamed to one
@@ -54,8 +57,8 @@ struct SimplifyReport {
 // One graph input as the model declares it (initializers that are also listed as inputs excluded).
 struct ModelInputInfo {
   std::string name;
-  int32_t elem_type = 0;            // ONNX TensorProto.DataType (1 = float, 7 = int64, ...)
-  std::vector<int64_t> dims;        // -1 where the dim is dynamic
+  int32_t elem_type = 0;               // ONNX TensorProto.DataType (1 = float, 7 = int64, ...)
+  std::vector<int64_t> dims;           // -1 where the dim is dynamic
   std::vector<std::string> dim_names;  // the dim_param ("height") or "" when static / unnamed
 };
 

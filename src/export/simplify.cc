@@ -65,12 +65,18 @@ SimplifyReport simplify_model_bytes(std::string_view in_bytes, const SimplifyOpt
 
   simplify::validate_model(model);
   simplify::apply_input_shapes(model, options.input_shapes);
-  report.constants_to_initializers = simplify::constants_to_initializers(model);
-  report.identities_removed = simplify::remove_identities(model);
-  if (options.fold_constants) {
+  // Folding can make an If condition constant; inlining the branch brings new Constant/Identity
+  // nodes and new folding chances, hence the loop.
+  for (int round = 0; round < 8; ++round) {
+    report.constants_to_initializers += simplify::constants_to_initializers(model);
+    report.identities_removed += simplify::remove_identities(model);
+    if (!options.fold_constants) break;
     const auto stats = simplify::fold_constants(model, options.max_folded_elements);
-    report.nodes_folded = stats.nodes_folded;
-    report.shape_nodes_folded = stats.shape_nodes_folded;
+    report.nodes_folded += stats.nodes_folded;
+    report.shape_nodes_folded += stats.shape_nodes_folded;
+    const int64_t inlined = simplify::inline_constant_ifs(model);
+    report.ifs_inlined += inlined;
+    if (inlined == 0) break;
   }
   if (options.fold_batch_norm)
     report.batch_norms_folded = simplify::fold_batch_norm_into_conv(model);
@@ -81,8 +87,8 @@ SimplifyReport simplify_model_bytes(std::string_view in_bytes, const SimplifyOpt
   try {
     simplify::check_model_full(model);
   } catch (const Error& e) {
-    throw Error(e.kind(), "the simplified model fails the ONNX check (a simplifier bug): " +
-                              e.message());
+    throw Error(e.kind(),
+                "the simplified model fails the ONNX check (a simplifier bug): " + e.message());
   }
 
   report.ops_after = simplify::count_ops(model.graph());

@@ -418,7 +418,8 @@ Result eval_transpose(const Value& x, std::optional<Dims> perm) {
   return one(take(x, out, index));
 }
 
-Result eval_range(const Value& start, const Value& limit, const Value& delta, int64_t max_elements) {
+Result eval_range(const Value& start, const Value& limit, const Value& delta,
+                  int64_t max_elements) {
   if (start.size() != 1 || limit.size() != 1 || delta.size() != 1) return std::nullopt;
   if (start.dtype != limit.dtype || start.dtype != delta.dtype) return std::nullopt;
   const double s = as_double(start, 0), l = as_double(limit, 0), d = as_double(delta, 0);
@@ -619,23 +620,23 @@ std::optional<std::vector<Value>> evaluate_node(const onnx::NodeProto& node,
 
   if (op == "Identity") return one(*x);
   if (op == "Add")
-    return binary([](const std::vector<double>& a) -> std::optional<double> { return a[0] + a[1]; },
-                  [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-                    return static_cast<int64_t>(static_cast<uint64_t>(a[0]) +
-                                                static_cast<uint64_t>(a[1]));
-                  });
+    return binary(
+        [](const std::vector<double>& a) -> std::optional<double> { return a[0] + a[1]; },
+        [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+          return static_cast<int64_t>(static_cast<uint64_t>(a[0]) + static_cast<uint64_t>(a[1]));
+        });
   if (op == "Sub")
-    return binary([](const std::vector<double>& a) -> std::optional<double> { return a[0] - a[1]; },
-                  [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-                    return static_cast<int64_t>(static_cast<uint64_t>(a[0]) -
-                                                static_cast<uint64_t>(a[1]));
-                  });
+    return binary(
+        [](const std::vector<double>& a) -> std::optional<double> { return a[0] - a[1]; },
+        [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+          return static_cast<int64_t>(static_cast<uint64_t>(a[0]) - static_cast<uint64_t>(a[1]));
+        });
   if (op == "Mul")
-    return binary([](const std::vector<double>& a) -> std::optional<double> { return a[0] * a[1]; },
-                  [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-                    return static_cast<int64_t>(static_cast<uint64_t>(a[0]) *
-                                                static_cast<uint64_t>(a[1]));
-                  });
+    return binary(
+        [](const std::vector<double>& a) -> std::optional<double> { return a[0] * a[1]; },
+        [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+          return static_cast<int64_t>(static_cast<uint64_t>(a[0]) * static_cast<uint64_t>(a[1]));
+        });
   if (op == "Div")
     return binary([](const std::vector<double>& a) -> std::optional<double> { return a[0] / a[1]; },
                   [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
@@ -723,7 +724,9 @@ std::optional<std::vector<Value>> evaluate_node(const onnx::NodeProto& node,
     }
     return elementwise(
         {&cond, a, b}, 0,
-        [](const std::vector<double>& v) -> std::optional<double> { return v[0] != 0 ? v[1] : v[2]; },
+        [](const std::vector<double>& v) -> std::optional<double> {
+          return v[0] != 0 ? v[1] : v[2];
+        },
         [](const std::vector<int64_t>& v) -> std::optional<int64_t> {
           return v[0] != 0 ? v[1] : v[2];
         },
@@ -806,6 +809,36 @@ std::optional<std::vector<Value>> evaluate_node(const onnx::NodeProto& node,
     }
     if (!starts || !ends) return std::nullopt;
     return eval_slice(*x, *starts, *ends, axes, steps);
+  }
+  if (op == "Split") {
+    const int64_t rank = static_cast<int64_t>(x->dims.size());
+    int64_t axis = attr_int(node, "axis", 0);
+    if (!normalize_axis(axis, rank)) return std::nullopt;
+    const int64_t len = x->dims[axis];
+    const int64_t parts = node.output_size();
+    std::optional<Dims> split =
+        opset >= 13 ? (arg(1) ? ints_of(arg(1)) : std::nullopt) : attr_ints(node, "split");
+    if (opset >= 13 && !arg(1) && node.input_size() > 1 && !node.input(1).empty())
+      return std::nullopt;
+    if (!split) {
+      // Equal parts; since opset 18 the last part may be smaller.
+      const int64_t chunk = (len + parts - 1) / std::max<int64_t>(parts, 1);
+      split = Dims();
+      for (int64_t k = 0, left = len; k < parts; ++k, left -= chunk)
+        split->push_back(std::clamp<int64_t>(left, 0, chunk));
+    }
+    if (static_cast<int64_t>(split->size()) != parts) return std::nullopt;
+    if (std::accumulate(split->begin(), split->end(), int64_t{0}) != len) return std::nullopt;
+    std::vector<Value> outs;
+    int64_t begin = 0;
+    for (int64_t size : *split) {
+      if (size < 0) return std::nullopt;
+      auto r = eval_slice(*x, {begin}, {begin + size}, Dims{axis}, std::nullopt);
+      if (!r) return std::nullopt;
+      outs.push_back(std::move((*r)[0]));
+      begin += size;
+    }
+    return outs;
   }
   if (op == "Transpose") return eval_transpose(*x, attr_ints(node, "perm"));
   if (op == "Range") {

@@ -3,9 +3,9 @@
 // Covers float/double/int32/int64/bool tensors and the shape-manipulating and elementwise ops that
 // exporters leave around constants: Add Sub Mul Div Pow Sqrt Neg Abs Exp Log Floor Ceil Reciprocal
 // Not Min Max Equal Less Greater LessOrEqual GreaterOrEqual And Or Where Cast Shape Size Gather
-// Unsqueeze Squeeze Concat Reshape Flatten Slice Transpose Range ConstantOfShape Expand Identity Tile.
-// float32 results are computed in double and rounded to float once per op, which equals float
-// arithmetic for + - * / sqrt.
+// Unsqueeze Squeeze Concat Split Reshape Flatten Slice Transpose Range ConstantOfShape Expand
+// Identity Tile. float32 results are computed in double and rounded to float once per op, which
+// equals float arithmetic for + - * / sqrt.
 #pragma once
 
 #include <cstdint>

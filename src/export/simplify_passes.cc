@@ -34,9 +34,7 @@ int default_opset(const ModelProto& model) {
   return 0;
 }
 
-std::string describe(const NodeProto& n) {
-  return "node '" + n.name() + "' (" + n.op_type() + ")";
-}
+std::string describe(const NodeProto& n) { return "node '" + n.name() + "' (" + n.op_type() + ")"; }
 
 bool has_subgraph(const NodeProto& n) {
   for (const auto& a : n.attribute())
@@ -162,7 +160,8 @@ void translate_inference_error(const std::exception& e) {
   // constraints, as "bound to different types".
   const bool is_type = what.find("TypeInferenceError") != std::string::npos ||
                        what.find("bound to different types") != std::string::npos ||
-                       what.find("type mismatch") != std::string::npos;
+                       what.find("type mismatch") != std::string::npos ||
+                       what.find("inconsistent type") != std::string::npos;
   throw Error(is_type ? ErrorKind::kMismatch : ErrorKind::kCorrupt,
               std::string(is_type ? "type check failed: " : "shape inference failed: ") + what);
 }
@@ -234,12 +233,12 @@ void validate_model(ModelProto& model) {
     if (domain != "" && domain != "ai.onnx.ml") continue;  // runtime-specific domains: ORT decides
     auto it = opsets.find(domain);
     if (it == opsets.end())
-      throw Error(ErrorKind::kCorrupt, describe(n) + " uses domain '" + domain +
-                                           "', which the model does not import");
+      throw Error(ErrorKind::kCorrupt,
+                  describe(n) + " uses domain '" + domain + "', which the model does not import");
     if (!onnx::OpSchemaRegistry::Schema(n.op_type(), it->second, domain))
-      throw Error(ErrorKind::kUnsupported,
-                  describe(n) + ": unknown op '" + n.op_type() + "' in domain '" + domain +
-                      "' at opset " + std::to_string(it->second));
+      throw Error(ErrorKind::kUnsupported, describe(n) + ": unknown op '" + n.op_type() +
+                                               "' in domain '" + domain + "' at opset " +
+                                               std::to_string(it->second));
   }
 
   sort_topologically(model);  // throws on a cycle; the checker wants sorted nodes
@@ -257,15 +256,17 @@ void apply_input_shapes(ModelProto& model,
     onnx::ValueInfoProto* vi = nullptr;
     for (auto& i : *model.mutable_graph()->mutable_input())
       if (i.name() == name && !inits.count(name)) vi = &i;
-    if (!vi) throw Error(ErrorKind::kInvalidArgument, "--input-shape: the model has no input '" + name + "'");
+    if (!vi)
+      throw Error(ErrorKind::kInvalidArgument,
+                  "--input-shape: the model has no input '" + name + "'");
     if (!vi->type().has_tensor_type())
-      throw Error(ErrorKind::kInvalidArgument, "--input-shape: input '" + name + "' is not a tensor");
+      throw Error(ErrorKind::kInvalidArgument,
+                  "--input-shape: input '" + name + "' is not a tensor");
     auto* shape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
     if (shape->dim_size() != 0 && shape->dim_size() != static_cast<int>(dims.size()))
-      throw Error(ErrorKind::kInvalidArgument,
-                  "--input-shape: input '" + name + "' has rank " +
-                      std::to_string(shape->dim_size()) + ", got " + std::to_string(dims.size()) +
-                      " dims");
+      throw Error(ErrorKind::kInvalidArgument, "--input-shape: input '" + name + "' has rank " +
+                                                   std::to_string(shape->dim_size()) + ", got " +
+                                                   std::to_string(dims.size()) + " dims");
     if (shape->dim_size() == 0)
       for (size_t k = 0; k < dims.size(); ++k) shape->add_dim();
     for (size_t k = 0; k < dims.size(); ++k) {
@@ -406,6 +407,35 @@ std::unordered_map<std::string, std::vector<std::optional<int64_t>>> known_shape
   return shapes;
 }
 
+// Dim `axis` (>= 0) of `name` when shape inference does not know its rank: a Split output along its
+// (non-negative) split axis has the constant split size there.
+std::optional<int64_t> dim_by_local_rule(
+    const GraphProto& g, const std::string& name, int64_t axis,
+    const std::function<const Value*(const std::string&)>& constant) {
+  for (const auto& p : g.node()) {
+    for (int o = 0; o < p.output_size(); ++o) {
+      if (p.output(o) != name) continue;
+      if (p.op_type() != "Split" || !is_default_domain(p.domain())) return std::nullopt;
+      int64_t split_axis = 0;
+      std::vector<int64_t> sizes;
+      for (const auto& a : p.attribute()) {
+        if (a.name() == "axis") split_axis = a.i();
+        if (a.name() == "split") sizes.assign(a.ints().begin(), a.ints().end());
+      }
+      if (p.input_size() > 1 && !p.input(1).empty()) {
+        const Value* v = constant(p.input(1));
+        if (!v || v->is_float()) return std::nullopt;
+        sizes = v->i;
+      }
+      if (split_axis < 0 || split_axis != axis ||
+          sizes.size() != static_cast<size_t>(p.output_size()))
+        return std::nullopt;
+      return sizes[o];
+    }
+  }
+  return std::nullopt;
+}
+
 bool is_data_movement(const std::string& op) {
   return op == "Gather" || op == "Slice" || op == "Unsqueeze" || op == "Squeeze" ||
          op == "Concat" || op == "Identity" || op == "Reshape" || op == "Flatten";
@@ -466,6 +496,32 @@ FoldStats fold_constants(ModelProto& model, int64_t max_elements) {
       return p;
     };
 
+    // Gather(Shape(x), k), constant k >= 0, where inference lost x's rank: local rules may know
+    // the dims.
+    auto gather_of_unranked_shape = [&](const NodeProto& n) -> std::optional<Value> {
+      if (n.input_size() != 2) return std::nullopt;
+      const Value* idx = constant(n.input(1));
+      if (!idx || idx->is_float()) return std::nullopt;
+      for (const auto& a : n.attribute())
+        if (a.name() == "axis" && a.i() != 0) return std::nullopt;
+      const NodeProto* shape_node = nullptr;
+      for (const auto& p : g.node())
+        if (p.output_size() == 1 && p.output(0) == n.input(0)) shape_node = &p;
+      if (!shape_node || shape_node->op_type() != "Shape" || shape_node->attribute_size() != 0 ||
+          shapes.count(shape_node->input(0)))
+        return std::nullopt;
+      Value v;
+      v.dtype = TensorProto::INT64;
+      v.dims = idx->dims;
+      for (int64_t axis : idx->i) {
+        if (axis < 0) return std::nullopt;
+        auto d = dim_by_local_rule(g, shape_node->input(0), axis, constant);
+        if (!d) return std::nullopt;
+        v.i.push_back(*d);
+      }
+      return v;
+    };
+
     for (int k = 0; k < g.node_size(); ++k) {
       const NodeProto& n = g.node(k);
       if (!is_default_domain(n.domain()) || has_subgraph(n) || n.output_size() == 0) continue;
@@ -500,6 +556,17 @@ FoldStats fold_constants(ModelProto& model, int64_t max_elements) {
       // 2. Shape folding: track static entries of shapes through data-movement ops.
       std::optional<Partial> result;
       const std::string& op = n.op_type();
+      if (op == "Gather" && !partials.count(n.input(0))) {
+        // Gather(Shape(x), k) where inference lost x's rank, but a local rule knows dim k.
+        if (auto folded = gather_of_unranked_shape(n); folded) {
+          add_constant(n.output(0), std::move(*folded));
+          remove[k] = true;
+          ++stats.nodes_folded;
+          ++stats.shape_nodes_folded;
+          changed = true;
+          continue;
+        }
+      }
       if (op == "Shape") {
         auto it = shapes.find(n.input(0));
         if (it == shapes.end()) continue;
@@ -589,6 +656,79 @@ FoldStats fold_constants(ModelProto& model, int64_t max_elements) {
   return stats;
 }
 
+int64_t inline_constant_ifs(ModelProto& model) {
+  GraphProto& g = *model.mutable_graph();
+  const NameSet consts = constant_names(g);
+  NameMaker names(g);
+  int64_t count = 0;
+  for (int k = 0; k < g.node_size(); ++k) {
+    const NodeProto& n = g.node(k);
+    if (n.op_type() != "If" || !is_default_domain(n.domain()) || n.input_size() != 1 ||
+        !consts.count(n.input(0)))
+      continue;
+    const TensorProto* cond_t = find_initializer(g, n.input(0));
+    auto cond = cond_t ? value_from_tensor(*cond_t) : std::nullopt;
+    if (!cond || cond->is_float() || cond->i.size() != 1) continue;
+    const char* branch_name = cond->i[0] ? "then_branch" : "else_branch";
+    const GraphProto* branch = nullptr;
+    for (const auto& a : n.attribute())
+      if (a.name() == branch_name && a.has_g()) branch = &a.g();
+    if (!branch || branch->output_size() != n.output_size() || branch->input_size() != 0) continue;
+
+    // Names defined inside the branch get fresh top-level names; its outputs take the If's.
+    std::unordered_map<std::string, std::string> rename;
+    for (int o = 0; o < branch->output_size(); ++o) rename[branch->output(o).name()] = n.output(o);
+    NameSet produced;
+    for (const auto& bn : branch->node())
+      for (const auto& o : bn.output()) produced.insert(o);
+    for (const auto& t : branch->initializer()) produced.insert(t.name());
+    for (const auto& name : produced)
+      if (!rename.count(name)) rename[name] = names.make(name);
+    auto mapped = [&](const std::string& name) {
+      auto it = rename.find(name);
+      return it == rename.end() ? name : it->second;
+    };
+    std::vector<NodeProto> inlined;
+    for (const auto& bn : branch->node()) {
+      NodeProto c = bn;
+      c.set_name(names.make(n.name() + "/" + bn.name()));
+      for (auto& i : *c.mutable_input())
+        if (!i.empty()) i = mapped(i);
+      for (auto& o : *c.mutable_output())
+        if (!o.empty()) o = mapped(o);
+      for (const auto& [from, to] : rename)
+        for (auto& a : *c.mutable_attribute()) {
+          if (a.has_g()) rename_in_graph(*a.mutable_g(), from, to);
+          for (auto& sg : *a.mutable_graphs()) rename_in_graph(sg, from, to);
+        }
+      inlined.push_back(std::move(c));
+    }
+    for (const auto& t : branch->initializer()) {
+      TensorProto c = t;
+      c.set_name(mapped(t.name()));
+      *g.add_initializer() = std::move(c);
+    }
+    // A branch output that is an outer name (not produced inside) needs an Identity.
+    for (int o = 0; o < branch->output_size(); ++o) {
+      const std::string& bo = branch->output(o).name();
+      if (produced.count(bo)) continue;
+      NodeProto id;
+      id.set_op_type("Identity");
+      id.set_name(names.make(n.name() + "/identity"));
+      id.add_input(bo);
+      id.add_output(n.output(o));
+      inlined.push_back(std::move(id));
+    }
+    const std::string if_name = n.name();
+    g.mutable_node()->DeleteSubrange(k, 1);
+    for (auto& c : inlined) *g.add_node() = std::move(c);
+    --k;  // the node list shifted; nodes appended at the end are visited too
+    ++count;
+  }
+  if (count) sort_topologically(model);
+  return count;
+}
+
 int64_t fold_batch_norm_into_conv(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   const NameSet consts = constant_names(g);
@@ -655,7 +795,8 @@ int64_t fold_batch_norm_into_conv(ModelProto& model) {
       nb.f.push_back(((b ? b->f[c] : 0.0) - mean->f[c]) * s + beta->f[c]);
     }
     const std::string wn = names.make(conv.input(1) + "_bnfused");
-    const std::string bname = names.make((b ? conv.input(2) : conv.output(0) + "_bias") + "_bnfused");
+    const std::string bname =
+        names.make((b ? conv.input(2) : conv.output(0) + "_bias") + "_bnfused");
     new_inits.push_back(tensor_from_value(nw, wn));
     new_inits.push_back(tensor_from_value(nb, bname));
     conv.set_input(1, wn);
@@ -728,7 +869,8 @@ int64_t merge_duplicate_initializers(ModelProto& model) {
     if (!v) return std::nullopt;
     return tensor_from_value(*v, "").raw_data();
   };
-  std::unordered_map<size_t, std::vector<std::pair<int, std::string>>> seen;  // hash -> (idx, bytes)
+  std::unordered_map<size_t, std::vector<std::pair<int, std::string>>>
+      seen;  // hash -> (idx, bytes)
   std::unordered_map<std::string, std::string> rename;
   std::vector<bool> drop(g.initializer_size(), false);
   for (int k = 0; k < g.initializer_size(); ++k) {

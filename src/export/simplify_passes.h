@@ -1,5 +1,5 @@
-// export/simplify_passes.h - the simplifier's passes on onnx::ModelProto, one function each, so that
-// the exporter can run single passes on the graph it builds. Private to the export layer.
+// export/simplify_passes.h - the simplifier's passes on onnx::ModelProto, one function each, so
+// that the exporter can run single passes on the graph it builds. Private to the export layer.
 //
 // Every pass edits `model` in place, keeps graph input/output names and returns how many things it
 // changed (nodes removed, initializers merged, ...). Passes treat an initializer as a constant
@@ -57,6 +57,10 @@ struct FoldStats {
 // Repeats until nothing changes. Ops the evaluator does not know stay. Results larger than
 // `max_elements` stay unevaluated. Clears graph.value_info (stale after folding).
 FoldStats fold_constants(onnx::ModelProto& model, int64_t max_elements);
+
+// Replaces If nodes whose condition is a constant by the nodes of the branch taken (names defined
+// in the branch are renamed to stay unique; the branch outputs take the If's output names).
+int64_t inline_constant_ifs(onnx::ModelProto& model);
 
 // Folds BatchNormalization (inference mode) into a preceding Conv whose output has no other
 // consumer and is not a graph output; the weights are recomputed in double precision:
