@@ -120,18 +120,35 @@ std::vector<Detection> nms(std::vector<Detection> detections, const NmsOptions& 
   std::stable_sort(detections.begin(), detections.end(),
                    [](const Detection& a, const Detection& b) { return a.score > b.score; });
   std::vector<Detection> kept;
-  kept.reserve(std::min<size_t>(detections.size(), options.max_det ? options.max_det : 64));
+  // The kept boxes' areas, so that each test is a few multiplies: IoU > t <=> inter > t * union.
+  std::vector<float> kept_area;
+  const size_t cap = options.max_det ? options.max_det : detections.size();
+  kept.reserve(std::min(detections.size(), cap));
+  kept_area.reserve(kept.capacity());
+  const float t = options.iou_threshold;
   for (const Detection& d : detections) {
-    if (options.max_det && kept.size() >= options.max_det) break;
+    if (kept.size() >= cap) break;
+    const Box& b = d.box;
+    const float area = std::max(0.f, b.width()) * std::max(0.f, b.height());
     bool suppressed = false;
-    for (const Detection& k : kept) {
+    for (size_t j = 0; j < kept.size(); ++j) {
+      const Detection& k = kept[j];
       if (options.per_class && k.class_id != d.class_id) continue;
-      if (iou(k.box, d.box) > options.iou_threshold) {
+      const float iw = std::min(b.x2, k.box.x2) - std::max(b.x1, k.box.x1);
+      if (iw <= 0.f) continue;
+      const float ih = std::min(b.y2, k.box.y2) - std::max(b.y1, k.box.y1);
+      if (ih <= 0.f) continue;
+      const float inter = iw * ih;
+      const float uni = area + kept_area[j] - inter;
+      if (uni > 0.f && inter / uni > t) {
         suppressed = true;
         break;
       }
     }
-    if (!suppressed) kept.push_back(d);
+    if (!suppressed) {
+      kept.push_back(d);
+      kept_area.push_back(area);
+    }
   }
   return kept;
 }
