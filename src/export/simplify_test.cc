@@ -538,6 +538,42 @@ struct CjmCase {
   std::vector<int64_t> shape;
 };
 
+// Runs one cjm `default_*` case through `model` and checks it against the fixture with the
+// README's tolerances.
+void check_cjm_case(const fs::path& model, const fs::path& dir, const CjmCase& c) {
+  SCOPED_TRACE(c.name);
+  const std::string base = std::string("default_") + c.name;
+  const auto input = testing::read_f32(dir / (base + "_input.f32"));
+  const auto ref = testing::read_f32(dir / (base + "_output.f32"));
+  const auto margin = testing::read_f32(dir / (base + "_label_margin.f32"));
+  std::vector<int64_t> shape;
+  const auto out = testing::run_onnx(model, c.shape, input, &shape);
+  ASSERT_EQ(shape.size(), 3u);
+  ASSERT_EQ(shape[2], 6);
+  ASSERT_EQ(out.size(), ref.size());
+  const size_t n = ref.size() / 6;
+  ASSERT_EQ(margin.size(), n);
+  double worst_box = 0, worst_prob = 0;
+  int label_bad = 0;
+  for (size_t a = 0; a < n; ++a) {
+    const float* o = &out[a * 6];
+    const float* e = &ref[a * 6];
+    // Box tolerance: 0.02 px + 2e-4 * max(w, h) of the reference row.
+    const double tol = 0.02 + 2e-4 * std::max(std::fabs(e[2]), std::fabs(e[3]));
+    for (int k = 0; k < 4; ++k) {
+      const double d = std::fabs(o[k] - e[k]);
+      worst_box = std::max(worst_box, d / tol);
+      EXPECT_LE(d, tol) << "anchor " << a << " col " << k;
+    }
+    worst_prob = std::max(worst_prob, static_cast<double>(std::fabs(o[5] - e[5])));
+    if (margin[a] >= 1e-5f && o[4] != e[4]) ++label_bad;
+  }
+  EXPECT_LE(worst_prob, 5e-5);
+  EXPECT_EQ(label_bad, 0);
+  std::printf("  %s: worst box diff / tol %.3f, max prob diff %.2e\n", c.name, worst_box,
+              worst_prob);
+}
+
 TEST(SimplifyFixture, CjmReferenceDefaultKeepsOutputsAndDynamicHW) {
   YOLOXRT_REQUIRE_FIXTURES(fixtures);
   const fs::path dir = fixtures / "cjm-tiny-hagrid" / "expected";
@@ -571,39 +607,26 @@ TEST(SimplifyFixture, CjmReferenceDefaultKeepsOutputsAndDynamicHW) {
   TempDir tmp;
   const fs::path model = write_model(tmp, "simplified.onnx", out_bytes);
   for (const CjmCase& c : {CjmCase{"photo", {1, 3, 576, 384}}, CjmCase{"rand256", {1, 3, 256, 256}},
-                           CjmCase{"rand224x320", {1, 3, 224, 320}}}) {
-    SCOPED_TRACE(c.name);
-    const std::string base = std::string("default_") + c.name;
-    const auto input = testing::read_f32(dir / (base + "_input.f32"));
-    const auto ref = testing::read_f32(dir / (base + "_output.f32"));
-    const auto margin = testing::read_f32(dir / (base + "_label_margin.f32"));
-    std::vector<int64_t> shape;
-    const auto out = testing::run_onnx(model, c.shape, input, &shape);
-    ASSERT_EQ(shape.size(), 3u);
-    ASSERT_EQ(shape[2], 6);
-    ASSERT_EQ(out.size(), ref.size());
-    const size_t n = ref.size() / 6;
-    ASSERT_EQ(margin.size(), n);
-    double worst_box = 0, worst_prob = 0;
-    int label_bad = 0;
-    for (size_t a = 0; a < n; ++a) {
-      const float* o = &out[a * 6];
-      const float* e = &ref[a * 6];
-      // Box tolerance: 0.02 px + 2e-4 * max(w, h) of the reference row.
-      const double tol = 0.02 + 2e-4 * std::max(std::fabs(e[2]), std::fabs(e[3]));
-      for (int k = 0; k < 4; ++k) {
-        const double d = std::fabs(o[k] - e[k]);
-        worst_box = std::max(worst_box, d / tol);
-        EXPECT_LE(d, tol) << "anchor " << a << " col " << k;
-      }
-      worst_prob = std::max(worst_prob, static_cast<double>(std::fabs(o[5] - e[5])));
-      if (margin[a] >= 1e-5f && o[4] != e[4]) ++label_bad;
-    }
-    EXPECT_LE(worst_prob, 5e-5);
-    EXPECT_EQ(label_bad, 0);
-    std::printf("  %s: worst box diff / tol %.3f, max prob diff %.2e\n", c.name, worst_box,
-                worst_prob);
-  }
+                           CjmCase{"rand224x320", {1, 3, 224, 320}}})
+    check_cjm_case(model, dir, c);
+}
+
+TEST(SimplifyFixture, CjmReferenceWithFixedInputShapeFoldsAllShapeMath) {
+  YOLOXRT_REQUIRE_FIXTURES(fixtures);
+  const fs::path dir = fixtures / "cjm-tiny-hagrid" / "expected";
+  SimplifyOptions options;
+  options.input_shapes["input"] = {1, 3, 224, 320};
+  std::string out_bytes;
+  const SimplifyReport r =
+      simplify_model_bytes(read_bytes(dir / "reference-default.onnx"), options, &out_bytes);
+  print_report("reference-default.onnx @224x320", r, 0);
+  const ModelProto m = parse(out_bytes);
+  EXPECT_EQ(count_op(m, "Shape"), 0);
+  EXPECT_EQ(count_op(m, "Range"), 0);
+  EXPECT_TRUE(constant_only_nodes(m).empty());
+  TempDir tmp;
+  check_cjm_case(write_model(tmp, "fixed.onnx", out_bytes), dir,
+                 CjmCase{"rand224x320", {1, 3, 224, 320}});
 }
 
 TEST(SimplifyFixture, MegviiNanoNoMoreNodesSameOutputs) {
