@@ -27,7 +27,9 @@ struct ReadLimits {
 // state dict: a plain dict, or a dict holding it under "model", "state_dict" or "ema". Tensors of
 // float32/float16/bfloat16/float64 become float32; integer tensors (num_batches_tracked) are skipped.
 // Throws Error(kCorrupt) for malformed bytes (with the byte offset where known), Error(kUnsupported)
-// for the legacy non-zip format or compressed entries, Error(kUnsafe) for disallowed globals.
+// for the legacy non-zip format or compressed entries, Error(kUnsafe) for disallowed globals,
+// Error(kNotFound) when the archive has no data.pkl or a tensor's storage entry is missing, or when
+// the chosen dict holds no tensors at all. Data entries are CRC-checked. Offsets are in `bytes`.
 // The returned errors carry no file name: callers attach it with Error::with_file.
 StateDict read_torch_checkpoint(std::span<const uint8_t> bytes, const ReadLimits& limits = {});
 

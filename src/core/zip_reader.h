@@ -43,7 +43,7 @@ class ZipReader {
 
   // Returns the entry's data (a span into the input) after verifying its CRC-32 once; later calls
   // for the same entry do not recompute it. Throws Error(kCorrupt) naming the entry on mismatch.
-  // Not thread-safe (it caches verification results).
+  // REQUIRES: `entry` is one of entries(). Not thread-safe (it caches verification results).
   std::span<const uint8_t> data(const ZipEntry& entry) const;
 
  private:
