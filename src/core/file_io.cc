@@ -52,7 +52,12 @@ fs::path temp_sibling(const fs::path& path) {
                                                                        << 32};
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng()));
-  fs::path name = "." + path.stem().string() + ".tmp" + hex + path.extension().string();
+  // Appended piecewise: GCC 12 warns (-Wrestrict, falsely) on `"." + std::string`.
+  std::string name = ".";
+  name += path.stem().string();
+  name += ".tmp";
+  name += hex;
+  name += path.extension().string();
   return path.parent_path() / name;
 }
 
