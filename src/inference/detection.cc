@@ -38,15 +38,14 @@ void require_row_len(size_t row_len, const char* fn) {
 inline std::pair<int, float> best_class(const float* row, size_t row_len) {
   const float* cls = row + 5;
   const size_t n = row_len - 5;
-  size_t best = 0;
+  // Two passes: a branch-free max reduction the compiler vectorises, then the first index that
+  // holds it (argmax's first-index tie rule, as numpy and ORT use).
   float best_v = cls[0];
-  for (size_t c = 1; c < n; ++c) {
-    if (cls[c] > best_v) {
-      best_v = cls[c];
-      best = c;
-    }
-  }
-  return {static_cast<int>(best), best_v};
+#pragma omp simd reduction(max : best_v)
+  for (size_t c = 0; c < n; ++c) best_v = cls[c] > best_v ? cls[c] : best_v;
+  size_t best = 0;
+  while (best < n && !(cls[best] == best_v)) ++best;
+  return {best < n ? static_cast<int>(best) : 0, best_v};
 }
 
 }  // namespace
