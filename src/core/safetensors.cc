@@ -108,6 +108,7 @@ StateDict read_safetensors(std::span<const uint8_t> bytes, const ReadLimits& lim
     core::convert_to_float32(dt->dtype, bytes.data() + data_start + begin, numel, 1, t.data.data());
     out.set(name, std::move(t));
   }
+  if (!limits.allow_non_finite) check_finite_weights(out);
   return out;
 }
 

@@ -210,6 +210,7 @@ StateDict read_torch_checkpoint(std::span<const uint8_t> bytes, const ReadLimits
         "checkpoint holds no tensors under 'model', 'state_dict', 'ema' or at the top level "
         "(top-level keys: " +
             list_keys(*root) + ")");
+  if (!limits.allow_non_finite) check_finite_weights(out);
   return out;
 }
 

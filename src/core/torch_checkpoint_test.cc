@@ -197,6 +197,25 @@ TEST(TorchCheckpointTest, ConvertsHalfBFloat16AndDoubleAndSkipsIntegers) {
   EXPECT_EQ(sd.at("d").data, (std::vector<float>{0.1f, -1e-3f, 12345.678f}));
 }
 
+TEST(TorchCheckpointTest, NonFiniteWeightsAreRefusedUnlessAllowed) {
+  for (const float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    StateDict sd = sample_state();
+    sd.at("conv.bias").data[2] = bad;
+    const std::string z = write_torch_checkpoint(sd, "archive");
+    EXPECT_ERROR(read_torch_checkpoint(as_bytes(z)), ErrorKind::kCorrupt,
+                 "tensor 'conv.bias' of shape [4] holds 1 non-finite value");
+    ReadLimits allow;
+    allow.allow_non_finite = true;
+    EXPECT_EQ(read_torch_checkpoint(as_bytes(z), allow).at("conv.bias").data.size(), 4u);
+  }
+  StateDict sd = sample_state();
+  EXPECT_NO_THROW(check_finite_weights(sd));
+  sd.at("a.b").data[7] = std::nanf("");
+  sd.at("a.b").data[9] = INFINITY;
+  EXPECT_ERROR(check_finite_weights(sd), ErrorKind::kCorrupt, "2 non-finite values");
+  EXPECT_ERROR(check_finite_weights(sd), ErrorKind::kCorrupt, "at index 7, is NaN");
+}
+
 TEST(TorchCheckpointTest, GathersStridedViewsWithOffsets) {
   // Storage 0..23; views share it.
   std::vector<float> storage(24);
