@@ -1,4 +1,5 @@
-// Writes a random-weight checkpoint folder for benchmarks: <dir>/<type>.pth (+ colormap, norm stats).
+// Writes a random-weight checkpoint folder for benchmarks: <dir>/<type>.pth (+ colormap, norm
+// stats).
 //   make_checkpoint DIR yolox_s [cjm|megvii] [num_classes]
 #include <cstdio>
 #include <cstdlib>

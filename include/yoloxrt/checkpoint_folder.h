@@ -34,11 +34,11 @@ ColorMap parse_colormap(std::string_view json_text);
 NormStats parse_norm_stats(std::string_view json_text);
 
 struct CheckpointSource {
-  std::filesystem::path weights;                   // .pth / .pt / .safetensors
-  std::optional<std::filesystem::path> colormap;   // *-colormap.json beside it
-  std::optional<std::filesystem::path> norm_stats; // norm_stats.json beside it
-  std::string dataset;     // colormap stem without "-colormap" (empty without a colormap)
-  std::string file_stem;   // the weights file's stem: the cjm model type ("yolox_tiny")
+  std::filesystem::path weights;                    // .pth / .pt / .safetensors
+  std::optional<std::filesystem::path> colormap;    // *-colormap.json beside it
+  std::optional<std::filesystem::path> norm_stats;  // norm_stats.json beside it
+  std::string dataset;    // colormap stem without "-colormap" (empty without a colormap)
+  std::string file_stem;  // the weights file's stem: the cjm model type ("yolox_tiny")
   std::optional<ColorMap> colors;
   std::optional<NormStats> norm;
 };

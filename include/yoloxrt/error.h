@@ -1,9 +1,9 @@
 // yoloxrt/error.h - the one exception type of yoloxrt.
 //
-// Every failure that yoloxrt reports is a yoloxrt::Error carrying a kind (what went wrong, mapped to
-// the CLI's exit code), a human-readable message, and the data context: the file, and where useful a
-// byte offset or a tensor/entry name. Foreign exceptions (Ort::Exception, protobuf, OpenCV) are
-// translated into Error at the layer that calls the foreign library.
+// Every failure that yoloxrt reports is a yoloxrt::Error carrying a kind (what went wrong, mapped
+// to the CLI's exit code), a human-readable message, and the data context: the file, and where
+// useful a byte offset or a tensor/entry name. Foreign exceptions (Ort::Exception, protobuf,
+// OpenCV) are translated into Error at the layer that calls the foreign library.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +34,8 @@ int exit_code_for(ErrorKind kind);
 class Error : public std::runtime_error {
  public:
   // `message` says what was expected and what was found. `file` names the input or output the
-  // problem is about (may be empty). The rendered what() is "<file>: <kind>: <message>[ (at byte N)]".
+  // problem is about (may be empty). The rendered what() is "<file>: <kind>: <message>[ (at byte
+  // N)]".
   Error(ErrorKind kind, std::string message, std::string file = {},
         std::optional<uint64_t> offset = std::nullopt);
 

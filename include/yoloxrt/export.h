@@ -20,32 +20,32 @@
 namespace yoloxrt {
 
 struct ExportOptions {
-  std::optional<std::string> model_type;  // overrides the file stem / shape inference
-  std::optional<double> depth, width;     // custom factors (both or neither)
-  bool scale_input = false;               // graph takes 0..255 pixels and scales them (cjm)
-  bool channels_last = false;             // NHWC input
+  std::optional<std::string> model_type;      // overrides the file stem / shape inference
+  std::optional<double> depth, width;         // custom factors (both or neither)
+  bool scale_input = false;                   // graph takes 0..255 pixels and scales them (cjm)
+  bool channels_last = false;                 // NHWC input
   std::optional<OutputFormat> output_format;  // default kDecoded
   std::optional<std::array<float, 3>> mean;   // r,g,b on the 0..1 scale (overrides norm_stats)
   std::optional<std::array<float, 3>> std;
-  std::optional<ChannelOrder> channel_order;  // default: the family's (cjm RGB, Megvii BGR)
-  bool legacy = false;                        // Megvii weights before 0.1.1: RGB, /255, ImageNet
-  int opset = 17;                             // 11..17
+  std::optional<ChannelOrder> channel_order;    // default: the family's (cjm RGB, Megvii BGR)
+  bool legacy = false;                          // Megvii weights before 0.1.1: RGB, /255, ImageNet
+  int opset = 17;                               // 11..17
   std::optional<std::pair<int, int>> fixed_hw;  // static H x W (multiples of 32)
   bool dynamic_batch = true;
-  std::optional<std::string> input_name;        // default: cjm "input", Megvii "images"
+  std::optional<std::string> input_name;  // default: cjm "input", Megvii "images"
   std::string output_name = "output";
 };
 
 // What export found and made.
 struct ExportedModel {
-  std::string onnx_bytes;              // filled by export_model only (export_checkpoint streams)
-  uint64_t file_size = 0;              // filled by export_checkpoint
+  std::string onnx_bytes;  // filled by export_model only (export_checkpoint streams)
+  uint64_t file_size = 0;  // filled by export_checkpoint
   ModelMetadata metadata;
   Family source_family = Family::kCjm;
-  std::string architecture;            // human-readable summary
-  std::vector<std::string> warnings;   // e.g. "no colormap: using COCO class names"
+  std::string architecture;           // human-readable summary
+  std::vector<std::string> warnings;  // e.g. "no colormap: using COCO class names"
   int node_count = 0;
-  size_t tensor_count = 0;             // tensors read from the checkpoint
+  size_t tensor_count = 0;  // tensors read from the checkpoint
 };
 
 // Builds the ONNX model for the checkpoint at `path` (a folder or a weights file) in memory.
@@ -74,8 +74,8 @@ CheckpointInfo inspect_checkpoint(const std::filesystem::path& path);
 // What `yoloxrt info` reports about an ONNX model (parsed with protobuf; nothing is run).
 struct OnnxTensorInfo {
   std::string name;
-  std::string element_type;          // "float32", "int64", ...
-  std::vector<std::string> dims;     // a number, or the symbolic name of a dynamic dimension
+  std::string element_type;       // "float32", "int64", ...
+  std::vector<std::string> dims;  // a number, or the symbolic name of a dynamic dimension
 };
 struct OnnxModelInfo {
   std::string producer;

@@ -1,8 +1,8 @@
 // yoloxrt/model_metadata.h - what an exported model tells a detector about itself.
 //
 // The exporter writes these fields into the ONNX model's metadata_props; the detector reads them
-// back so that `detect` needs no flags. Models from elsewhere have none: has_yoloxrt_metadata is then
-// false and the detector infers what it can from the input/output shapes.
+// back so that `detect` needs no flags. Models from elsewhere have none: has_yoloxrt_metadata is
+// then false and the detector infers what it can from the input/output shapes.
 #pragma once
 
 #include <array>
@@ -29,11 +29,11 @@ struct ModelMetadata {
   bool has_yoloxrt_metadata = false;
   std::string yoloxrt_version;
   Family family = Family::kCjm;
-  std::string model_type;                       // "yolox_tiny", "yolox_nano", "custom"
-  std::vector<std::string> class_names;         // index = class id
-  std::vector<std::array<uint8_t, 3>> colors;   // RGB 0..255, one per class (may be empty)
-  std::array<float, 3> mean{0.f, 0.f, 0.f};     // in input channel order, on the 0..1 scale
-  std::array<float, 3> std{1.f, 1.f, 1.f};      // (applied inside the graph; informational)
+  std::string model_type;                      // "yolox_tiny", "yolox_nano", "custom"
+  std::vector<std::string> class_names;        // index = class id
+  std::vector<std::array<uint8_t, 3>> colors;  // RGB 0..255, one per class (may be empty)
+  std::array<float, 3> mean{0.f, 0.f, 0.f};    // in input channel order, on the 0..1 scale
+  std::array<float, 3> std{1.f, 1.f, 1.f};     // (applied inside the graph; informational)
   std::vector<int> strides{8, 16, 32};
   InputLayout input_layout = InputLayout::kNCHW;
   ChannelOrder channel_order = ChannelOrder::kRGB;
@@ -43,7 +43,7 @@ struct ModelMetadata {
   ResizePolicy resize = ResizePolicy::kCrop;  // recommended pre-processing
   int default_height = 384;                   // recommended input size
   int default_width = 384;
-  std::string source_sha256;                  // of the checkpoint the model was exported from
+  std::string source_sha256;  // of the checkpoint the model was exported from
 
   // Serialises into ONNX metadata_props key/value pairs (keys are prefixed "yoloxrt.").
   std::map<std::string, std::string> to_props() const;

@@ -8,7 +8,8 @@
 
 namespace yoloxrt {
 
-// A dense, C-ordered float32 tensor. Checkpoint readers convert float16/bfloat16/float64 to float32.
+// A dense, C-ordered float32 tensor. Checkpoint readers convert float16/bfloat16/float64 to
+// float32.
 struct Tensor {
   std::vector<int64_t> shape;
   std::vector<float> data;

@@ -28,12 +28,14 @@ void run_export(const ExportArgs& a) {
   o.scale_input = a.scale_input;
   o.channels_last = a.channels_last;
   if (a.raw && !a.output_format.empty() && a.output_format != "raw")
-    throw Error(ErrorKind::kInvalidArgument, "--raw conflicts with --output-format " + a.output_format);
+    throw Error(ErrorKind::kInvalidArgument,
+                "--raw conflicts with --output-format " + a.output_format);
   if (a.raw) o.output_format = OutputFormat::kRaw;
   if (!a.output_format.empty()) o.output_format = parse_output_format(a.output_format);
   if (!a.mean.empty()) o.mean = parse_triple(a.mean, "--mean");
   if (!a.std.empty()) o.std = parse_triple(a.std, "--std");
-  if (a.rgb && a.bgr) throw Error(ErrorKind::kInvalidArgument, "--rgb and --bgr exclude each other");
+  if (a.rgb && a.bgr)
+    throw Error(ErrorKind::kInvalidArgument, "--rgb and --bgr exclude each other");
   if (a.rgb) o.channel_order = ChannelOrder::kRGB;
   if (a.bgr) o.channel_order = ChannelOrder::kBGR;
   o.legacy = a.legacy;
@@ -46,16 +48,15 @@ void run_export(const ExportArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   std::filesystem::path written;
   ExportedModel m = export_checkpoint(a.checkpoint, a.out, o, &written);
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const auto& w : m.warnings) std::fprintf(stderr, "yoloxrt: warning: %s\n", w.c_str());
   if (!a.quiet) {
     std::printf("%s: %s family, %s\n", a.checkpoint.c_str(), to_string(m.source_family).c_str(),
                 m.architecture.c_str());
     std::printf("all %zu tensors matched the architecture\n", m.tensor_count);
     std::printf("wrote %s (%s, %d nodes, opset %d, output %s) in %.3f s\n", written.c_str(),
-                human_bytes(static_cast<double>(m.file_size)).c_str(), m.node_count,
-                o.opset, to_string(m.metadata.output_format).c_str(), secs);
+                human_bytes(static_cast<double>(m.file_size)).c_str(), m.node_count, o.opset,
+                to_string(m.metadata.output_format).c_str(), secs);
   }
 }
 
@@ -63,19 +64,23 @@ void run_export(const ExportArgs& a) {
 
 void register_export(CLI::App& app, int& /*exit_code*/) {
   auto a = std::make_shared<ExportArgs>();
-  CLI::App* c = app.add_subcommand("export", "Export a checkpoint folder or .pth/.safetensors to ONNX");
-  c->add_option("CHECKPOINT", a->checkpoint, "checkpoint folder (colormap, norm_stats, .pth) or weights file")
+  CLI::App* c =
+      app.add_subcommand("export", "Export a checkpoint folder or .pth/.safetensors to ONNX");
+  c->add_option("CHECKPOINT", a->checkpoint,
+                "checkpoint folder (colormap, norm_stats, .pth) or weights file")
       ->required();
   c->add_option("-o,--output", a->out,
                 "output .onnx (default: <dataset>-<model_type>.onnx beside the checkpoint)");
-  c->add_option("--model-type", a->model_type, "yolox_nano|tiny|s|m|l|x (default: file stem or shapes)");
+  c->add_option("--model-type", a->model_type,
+                "yolox_nano|tiny|s|m|l|x (default: file stem or shapes)");
   c->add_option("--depth", a->depth, "custom depth factor (with --width)");
   c->add_option("--width", a->width, "custom width factor (with --depth)");
   c->add_flag("--scale-input", a->scale_input, "graph takes 0..255 pixels and divides by 255");
   c->add_flag("--channels-last", a->channels_last, "NHWC input instead of NCHW");
   c->add_flag("--raw", a->raw, "no box/probability calculation: output [B,N,5+C]");
   c->add_option("--output-format", a->output_format, "decoded (default) | raw | megvii-decoded");
-  c->add_option("--mean", a->mean, "normalisation mean r,g,b (0..1 scale; default from norm_stats.json)");
+  c->add_option("--mean", a->mean,
+                "normalisation mean r,g,b (0..1 scale; default from norm_stats.json)");
   c->add_option("--std", a->std, "normalisation std r,g,b");
   c->add_flag("--rgb", a->rgb, "model input in RGB order (cjm default)");
   c->add_flag("--bgr", a->bgr, "model input in BGR order (Megvii default)");
@@ -83,7 +88,8 @@ void register_export(CLI::App& app, int& /*exit_code*/) {
   c->add_option("--opset", a->opset, "ONNX opset 11..17")->check(CLI::Range(11, 17));
   c->add_option("--fixed", a->fixed, "static input size HxW (multiples of 32) instead of dynamic");
   c->add_flag("--static-batch", a->static_batch, "batch dimension fixed to 1");
-  c->add_option("--input-name", a->input_name, "input tensor name (default: cjm 'input', Megvii 'images')");
+  c->add_option("--input-name", a->input_name,
+                "input tensor name (default: cjm 'input', Megvii 'images')");
   c->add_option("--output-name", a->output_name, "output tensor name");
   c->add_flag("-q,--quiet", a->quiet, "print nothing but warnings and errors");
   c->callback([a] { run_export(*a); });

@@ -32,7 +32,8 @@ void info_onnx(const std::filesystem::path& p, bool as_json) {
     j["opset"] = i.opset;
     auto tensors = [](const std::vector<OnnxTensorInfo>& v) {
       json a = json::array();
-      for (const auto& t : v) a.push_back({{"name", t.name}, {"type", t.element_type}, {"shape", t.dims}});
+      for (const auto& t : v)
+        a.push_back({{"name", t.name}, {"type", t.element_type}, {"shape", t.dims}});
       return a;
     };
     j["inputs"] = tensors(i.inputs);
@@ -48,15 +49,18 @@ void info_onnx(const std::filesystem::path& p, bool as_json) {
   std::printf("%s: ONNX model, producer %s, IR %lld, opset %lld\n", p.c_str(), i.producer.c_str(),
               static_cast<long long>(i.ir_version), static_cast<long long>(i.opset));
   for (const auto& t : i.inputs)
-    std::printf("  input  %s %s %s\n", t.name.c_str(), t.element_type.c_str(), join_dims(t.dims).c_str());
+    std::printf("  input  %s %s %s\n", t.name.c_str(), t.element_type.c_str(),
+                join_dims(t.dims).c_str());
   for (const auto& t : i.outputs)
-    std::printf("  output %s %s %s\n", t.name.c_str(), t.element_type.c_str(), join_dims(t.dims).c_str());
+    std::printf("  output %s %s %s\n", t.name.c_str(), t.element_type.c_str(),
+                join_dims(t.dims).c_str());
   std::printf("  %d nodes, %zu initializers, %llu parameters\n  ops:", i.node_count,
               i.initializer_count, static_cast<unsigned long long>(i.parameter_count));
   for (const auto& [op, n] : i.op_counts) std::printf(" %s×%d", op.c_str(), n);
   std::printf("\n");
   if (!m.has_yoloxrt_metadata) {
-    std::printf("  no yoloxrt metadata: detect infers the layout from shapes (see --family, --labels)\n");
+    std::printf(
+        "  no yoloxrt metadata: detect infers the layout from shapes (see --family, --labels)\n");
     return;
   }
   std::printf("  yoloxrt %s export: family %s, %s, %zu classes\n", m.yoloxrt_version.c_str(),
@@ -68,7 +72,8 @@ void info_onnx(const std::filesystem::path& p, bool as_json) {
   std::printf("  output: %s; resize %s to %dx%d\n", to_string(m.output_format).c_str(),
               to_string(m.resize).c_str(), m.default_height, m.default_width);
   std::string names;
-  for (size_t k = 0; k < m.class_names.size() && k < 20; ++k) names += (k ? ", " : "") + m.class_names[k];
+  for (size_t k = 0; k < m.class_names.size() && k < 20; ++k)
+    names += (k ? ", " : "") + m.class_names[k];
   if (m.class_names.size() > 20) names += ", ...";
   std::printf("  classes: %s\n  source sha256: %s\n", names.c_str(), m.source_sha256.c_str());
 }
@@ -92,8 +97,8 @@ void info_checkpoint(const std::filesystem::path& p, bool as_json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("%s: %s-family checkpoint, %s\n", i.source.weights.c_str(), to_string(i.family).c_str(),
-              i.architecture.c_str());
+  std::printf("%s: %s-family checkpoint, %s\n", i.source.weights.c_str(),
+              to_string(i.family).c_str(), i.architecture.c_str());
   std::printf("  %zu float tensors, %llu parameters, sha256 %s\n", i.tensor_count,
               static_cast<unsigned long long>(i.parameter_count), i.sha256.c_str());
   std::printf("  colormap: %s\n  norm stats: %s\n",
@@ -107,7 +112,8 @@ void register_info(CLI::App& app, int& /*exit_code*/) {
   auto path = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
   CLI::App* c = app.add_subcommand("info", "Describe an ONNX model or a checkpoint");
-  c->add_option("PATH", *path, "MODEL.onnx, a .pth/.safetensors file, or a checkpoint folder")->required();
+  c->add_option("PATH", *path, "MODEL.onnx, a .pth/.safetensors file, or a checkpoint folder")
+      ->required();
   c->add_flag("--json", *as_json, "print JSON");
   c->callback([path, as_json] {
     const std::filesystem::path p(*path);

@@ -46,20 +46,24 @@ void expect_matches_megvii_demo(const json& ours, const fs::path& fx) {
                          std::clamp(ref[i]["x1"].get<double>(), 0.0, W),
                          std::clamp(ref[i]["y1"].get<double>(), 0.0, H)};
     const auto& b = dets[i]["box"];
-    const double ix = std::max(0.0, std::min(r[2], b[2].get<double>()) - std::max(r[0], b[0].get<double>()));
-    const double iy = std::max(0.0, std::min(r[3], b[3].get<double>()) - std::max(r[1], b[1].get<double>()));
+    const double ix =
+        std::max(0.0, std::min(r[2], b[2].get<double>()) - std::max(r[0], b[0].get<double>()));
+    const double iy =
+        std::max(0.0, std::min(r[3], b[3].get<double>()) - std::max(r[1], b[1].get<double>()));
     const double inter = ix * iy;
     const double a1 = (r[2] - r[0]) * (r[3] - r[1]);
-    const double a2 = (b[2].get<double>() - b[0].get<double>()) * (b[3].get<double>() - b[1].get<double>());
+    const double a2 =
+        (b[2].get<double>() - b[0].get<double>()) * (b[3].get<double>() - b[1].get<double>());
     EXPECT_GE(inter / (a1 + a2 - inter), 0.99);
   }
 }
 
 json detect_dog(const fs::path& model, const fs::path& fx, const TempDir& tmp,
                 const std::string& extra = "") {
-  const auto r = run_command(yx() + " detect " + q(model) + " " + q(fx / "megvii-nano" / "dog.jpg") +
-                             " --size 416 --resize letterbox --conf 0.1 --iou 0.45 --no-draw -q --json " +
-                             q(tmp / "dog.json") + " " + extra);
+  const auto r =
+      run_command(yx() + " detect " + q(model) + " " + q(fx / "megvii-nano" / "dog.jpg") +
+                  " --size 416 --resize letterbox --conf 0.1 --iou 0.45 --no-draw -q --json " +
+                  q(tmp / "dog.json") + " " + extra);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return read_json(tmp / "dog.json").at(0);
 }
@@ -86,7 +90,8 @@ TEST(ExportCli, ReleasedMegviiOnnxReproducesDemoDetections) {
 TEST(ExportCli, TutorialCheckpointRunsEndToEnd) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
   TempDir tmp;
-  for (const char* f : {"yolox_tiny.pth", "hagrid-sample-30k-384p-colormap.json", "norm_stats.json"})
+  for (const char* f :
+       {"yolox_tiny.pth", "hagrid-sample-30k-384p-colormap.json", "norm_stats.json"})
     fs::copy_file(fx / "cjm-tiny-hagrid" / f, tmp / f);
   auto r = run_command(yx() + " export " + q(tmp.path()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -143,8 +148,8 @@ TEST(ExportCli, BadInputsExitWithTheirKindAndLeaveNothing) {
                       std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size() / 2));
   }
   // A pickle that calls os.system: refused, never run.
-  const std::string evil = std::string("\x80\x02") + "cos\nsystem\n" + "X\x05\x00\x00\x00touch" +
-                           "\x85R.";
+  const std::string evil =
+      std::string("\x80\x02") + "cos\nsystem\n" + "X\x05\x00\x00\x00touch" + "\x85R.";
   write_file_atomic(tmp / "evil.pth", evil);
   const std::vector<std::pair<std::string, BadExport>> cases = {
       {q(tmp / "missing.pth"), {"missing file", 3, "missing.pth"}},

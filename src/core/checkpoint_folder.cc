@@ -28,7 +28,8 @@ std::array<float, 3> triple(const json& j, const std::string& field) {
   std::array<float, 3> out{};
   for (size_t i = 0; i < 3; ++i) {
     if (!j[i].is_number())
-      throw Error(ErrorKind::kCorrupt, "'" + field + "'[" + std::to_string(i) + "] is not a number");
+      throw Error(ErrorKind::kCorrupt,
+                  "'" + field + "'[" + std::to_string(i) + "] is not a number");
     out[i] = j[i].get<float>();
     if (!std::isfinite(out[i]))
       throw Error(ErrorKind::kCorrupt, "'" + field + "'[" + std::to_string(i) + "] is not finite");
@@ -120,8 +121,8 @@ CheckpointSource locate_checkpoint(const fs::path& path) {
   }
   std::sort(colormaps.begin(), colormaps.end());
   if (colormaps.size() > 1)
-    throw Error(ErrorKind::kInvalidArgument,
-                "folder holds several *-colormap.json files; keep one", dir.string());
+    throw Error(ErrorKind::kInvalidArgument, "folder holds several *-colormap.json files; keep one",
+                dir.string());
   auto load = [](const fs::path& p, auto parse) {
     const auto bytes = read_file_bytes(p);
     try {

@@ -18,28 +18,44 @@ std::string render(ErrorKind kind, const std::string& message, const std::string
 
 std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidArgument: return "invalid argument";
-    case ErrorKind::kNotFound: return "not found";
-    case ErrorKind::kCorrupt: return "corrupt";
-    case ErrorKind::kUnsupported: return "unsupported";
-    case ErrorKind::kUnsafe: return "unsafe";
-    case ErrorKind::kMismatch: return "mismatch";
-    case ErrorKind::kIo: return "i/o error";
-    case ErrorKind::kRuntime: return "runtime error";
+    case ErrorKind::kInvalidArgument:
+      return "invalid argument";
+    case ErrorKind::kNotFound:
+      return "not found";
+    case ErrorKind::kCorrupt:
+      return "corrupt";
+    case ErrorKind::kUnsupported:
+      return "unsupported";
+    case ErrorKind::kUnsafe:
+      return "unsafe";
+    case ErrorKind::kMismatch:
+      return "mismatch";
+    case ErrorKind::kIo:
+      return "i/o error";
+    case ErrorKind::kRuntime:
+      return "runtime error";
   }
   return "error";
 }
 
 int exit_code_for(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidArgument: return 2;
-    case ErrorKind::kNotFound: return 3;
-    case ErrorKind::kCorrupt: return 4;
-    case ErrorKind::kUnsupported: return 5;
-    case ErrorKind::kUnsafe: return 6;
-    case ErrorKind::kMismatch: return 7;
-    case ErrorKind::kIo: return 8;
-    case ErrorKind::kRuntime: return 9;
+    case ErrorKind::kInvalidArgument:
+      return 2;
+    case ErrorKind::kNotFound:
+      return 3;
+    case ErrorKind::kCorrupt:
+      return 4;
+    case ErrorKind::kUnsupported:
+      return 5;
+    case ErrorKind::kUnsafe:
+      return 6;
+    case ErrorKind::kMismatch:
+      return 7;
+    case ErrorKind::kIo:
+      return 8;
+    case ErrorKind::kRuntime:
+      return 9;
   }
   return 1;
 }

@@ -109,13 +109,13 @@ ModelMetadata ModelMetadata::from_props(const std::map<std::string, std::string>
   m.model_type = get_string(props, "model_type", "");
   m.class_names = get_json(props, "class_names", std::vector<std::string>{});
   for (const auto& c : get_json(props, "colors", std::vector<std::array<int, 3>>{}))
-    m.colors.push_back({static_cast<uint8_t>(c[0]), static_cast<uint8_t>(c[1]),
-                        static_cast<uint8_t>(c[2])});
+    m.colors.push_back(
+        {static_cast<uint8_t>(c[0]), static_cast<uint8_t>(c[1]), static_cast<uint8_t>(c[2])});
   m.mean = get_json(props, "mean", m.mean);
   m.std = get_json(props, "std", m.std);
   m.strides = get_json(props, "strides", m.strides);
-  m.input_layout = get_string(props, "input_layout", "NCHW") == "NHWC" ? InputLayout::kNHWC
-                                                                       : InputLayout::kNCHW;
+  m.input_layout =
+      get_string(props, "input_layout", "NCHW") == "NHWC" ? InputLayout::kNHWC : InputLayout::kNCHW;
   m.channel_order =
       get_string(props, "channel_order", "RGB") == "BGR" ? ChannelOrder::kBGR : ChannelOrder::kRGB;
   m.input_range = get_json(props, "input_range", m.input_range);
@@ -127,23 +127,33 @@ ModelMetadata ModelMetadata::from_props(const std::map<std::string, std::string>
 }
 
 const std::vector<std::string>& coco_class_names() {
-  static const std::vector<std::string> names = {
-      "person",        "bicycle",      "car",           "motorcycle",    "airplane",
-      "bus",           "train",        "truck",         "boat",          "traffic light",
-      "fire hydrant",  "stop sign",    "parking meter", "bench",         "bird",
-      "cat",           "dog",          "horse",         "sheep",         "cow",
-      "elephant",      "bear",         "zebra",         "giraffe",       "backpack",
-      "umbrella",      "handbag",      "tie",           "suitcase",      "frisbee",
-      "skis",          "snowboard",    "sports ball",   "kite",          "baseball bat",
-      "baseball glove", "skateboard",  "surfboard",     "tennis racket", "bottle",
-      "wine glass",    "cup",          "fork",          "knife",         "spoon",
-      "bowl",          "banana",       "apple",         "sandwich",      "orange",
-      "broccoli",      "carrot",       "hot dog",       "pizza",         "donut",
-      "cake",          "chair",        "couch",         "potted plant",  "bed",
-      "dining table",  "toilet",       "tv",            "laptop",        "mouse",
-      "remote",        "keyboard",     "cell phone",    "microwave",     "oven",
-      "toaster",       "sink",         "refrigerator",  "book",          "clock",
-      "vase",          "scissors",     "teddy bear",    "hair drier",    "toothbrush"};
+  static const std::vector<std::string> names = {"person",        "bicycle",      "car",
+                                                 "motorcycle",    "airplane",     "bus",
+                                                 "train",         "truck",        "boat",
+                                                 "traffic light", "fire hydrant", "stop sign",
+                                                 "parking meter", "bench",        "bird",
+                                                 "cat",           "dog",          "horse",
+                                                 "sheep",         "cow",          "elephant",
+                                                 "bear",          "zebra",        "giraffe",
+                                                 "backpack",      "umbrella",     "handbag",
+                                                 "tie",           "suitcase",     "frisbee",
+                                                 "skis",          "snowboard",    "sports ball",
+                                                 "kite",          "baseball bat", "baseball glove",
+                                                 "skateboard",    "surfboard",    "tennis racket",
+                                                 "bottle",        "wine glass",   "cup",
+                                                 "fork",          "knife",        "spoon",
+                                                 "bowl",          "banana",       "apple",
+                                                 "sandwich",      "orange",       "broccoli",
+                                                 "carrot",        "hot dog",      "pizza",
+                                                 "donut",         "cake",         "chair",
+                                                 "couch",         "potted plant", "bed",
+                                                 "dining table",  "toilet",       "tv",
+                                                 "laptop",        "mouse",        "remote",
+                                                 "keyboard",      "cell phone",   "microwave",
+                                                 "oven",          "toaster",      "sink",
+                                                 "refrigerator",  "book",         "clock",
+                                                 "vase",          "scissors",     "teddy bear",
+                                                 "hair drier",    "toothbrush"};
   return names;
 }
 

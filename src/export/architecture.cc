@@ -86,9 +86,9 @@ std::string Architecture::describe() const {
 Architecture architecture_from_factors(double deepen, double widen, bool depthwise,
                                        int num_classes) {
   if (!(deepen > 0 && deepen <= 4) || !(widen > 0 && widen <= 4))
-    throw Error(ErrorKind::kInvalidArgument, "depth and width factors must be in (0, 4], got depth " +
-                                                 std::to_string(deepen) + " width " +
-                                                 std::to_string(widen));
+    throw Error(ErrorKind::kInvalidArgument,
+                "depth and width factors must be in (0, 4], got depth " + std::to_string(deepen) +
+                    " width " + std::to_string(widen));
   Architecture a;
   a.deepen = deepen;
   a.widen = widen;
@@ -102,7 +102,8 @@ Architecture architecture_from_factors(double deepen, double widen, bool depthwi
   a.neck_blocks = blocks(3);
   a.head_width = ch(256);
   if (a.stem < 1 || a.stage_out[0] < 2)
-    throw Error(ErrorKind::kInvalidArgument, "width factor " + std::to_string(widen) + " is too small");
+    throw Error(ErrorKind::kInvalidArgument,
+                "width factor " + std::to_string(widen) + " is too small");
   return a;
 }
 
@@ -181,7 +182,8 @@ void swap_focus_blocks(Tensor& w) {
 StateDict canonicalize_state_dict(StateDict state, Family family) {
   if (family == Family::kCjm) return state;
   StateDict out;
-  for (const auto& k : state.names()) out.set(map_key(k, Family::kMegvii, Family::kCjm), std::move(state.at(k)));
+  for (const auto& k : state.names())
+    out.set(map_key(k, Family::kMegvii, Family::kCjm), std::move(state.at(k)));
   if (out.contains(kStemKey[0])) swap_focus_blocks(out.at(kStemKey[0]));
   return out;
 }
@@ -198,7 +200,8 @@ StateDict state_dict_for_family(StateDict canonical, Family family) {
 Architecture infer_architecture(const StateDict& sd) {
   auto need = [&](const std::string& key, size_t rank) -> const Tensor& {
     if (!sd.contains(key))
-      throw Error(ErrorKind::kMismatch, "cannot infer the architecture: tensor '" + key + "' is missing");
+      throw Error(ErrorKind::kMismatch,
+                  "cannot infer the architecture: tensor '" + key + "' is missing");
     const Tensor& t = sd.at(key);
     if (t.shape.size() != rank)
       throw Error(ErrorKind::kMismatch, "cannot infer the architecture: tensor '" + key +

@@ -22,10 +22,10 @@ struct Architecture {
   double widen = 0.5;
   bool depthwise = false;
   int num_classes = 80;
-  int stem = 32;                          // Focus conv output channels
-  std::array<int, 4> stage_out{};         // stage 1..4 output channels
-  std::array<int, 4> stage_blocks{};      // CSP bottlenecks per stage
-  int neck_blocks = 1;                    // bottlenecks per neck CSP
+  int stem = 32;                      // Focus conv output channels
+  std::array<int, 4> stage_out{};     // stage 1..4 output channels
+  std::array<int, 4> stage_blocks{};  // CSP bottlenecks per stage
+  int neck_blocks = 1;                // bottlenecks per neck CSP
   int head_width = 128;
 
   // "yolox_s (deepen 0.33, widen 0.5, 80 classes)"
@@ -37,15 +37,16 @@ std::optional<Architecture> architecture_for_type(const std::string& model_type)
 
 // Channels and block counts from factors, as the cjm family computes them:
 // channels int(base * widen), blocks max(round_half_even(n * deepen), 1).
-Architecture architecture_from_factors(double deepen, double widen, bool depthwise, int num_classes);
+Architecture architecture_from_factors(double deepen, double widen, bool depthwise,
+                                       int num_classes);
 
 // Which family a state dict's keys belong to. Throws Error(kUnsupported) listing which key prefixes
 // were recognised and a sample of those that were not, when the layout is neither or both.
 Family detect_family(const StateDict& state);
 
 // Renames a state dict of `family` into canonical (cjm) names and, for Megvii, permutes the Focus
-// stem's input-channel blocks into the cjm order. Keys it does not recognise are kept unchanged (the
-// builder reports them as unexpected).
+// stem's input-channel blocks into the cjm order. Keys it does not recognise are kept unchanged
+// (the builder reports them as unexpected).
 StateDict canonicalize_state_dict(StateDict state, Family family);
 
 // The inverse of canonicalize_state_dict: canonical names to `family`'s names and stem order.

@@ -28,7 +28,8 @@ struct ParityCase {
   const char* name;
   int h, w;
 };
-constexpr ParityCase kCases[] = {{"photo", 576, 384}, {"rand256", 256, 256}, {"rand224x320", 224, 320}};
+constexpr ParityCase kCases[] = {
+    {"photo", 576, 384}, {"rand256", 256, 256}, {"rand224x320", 224, 320}};
 
 // Default wrapper (NCHW 0..1 input, decoded [x0,y0,w,h,label,prob] output) vs cjm_yolox_pytorch.
 TEST(ExportParity, CjmDefaultWrapperMatchesUpstream) {
@@ -96,7 +97,8 @@ TEST(ExportParity, CjmInverseWrapperMatchesUpstream) {
     }
     EXPECT_LE(box, 5e-4);
     EXPECT_LE(sig, 5e-5);
-    std::printf("[parity] inverse %s: max |dbox logit| %.2e, max |dsigmoid| %.2e\n", c.name, box, sig);
+    std::printf("[parity] inverse %s: max |dbox logit| %.2e, max |dsigmoid| %.2e\n", c.name, box,
+                sig);
   }
 }
 
@@ -159,17 +161,22 @@ TEST_P(ExportVariants, ExportsChecksAndRuns) {
   for (float v : out) ASSERT_TRUE(std::isfinite(v));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllVariants, ExportVariants,
-    ::testing::Values(VariantCase{"yolox_tiny", Family::kCjm}, VariantCase{"yolox_s", Family::kCjm},
-                      VariantCase{"yolox_m", Family::kCjm}, VariantCase{"yolox_l", Family::kCjm},
-                      VariantCase{"yolox_x", Family::kCjm}, VariantCase{"yolox_nano", Family::kMegvii},
-                      VariantCase{"yolox_tiny", Family::kMegvii}, VariantCase{"yolox_s", Family::kMegvii},
-                      VariantCase{"yolox_m", Family::kMegvii}, VariantCase{"yolox_l", Family::kMegvii},
-                      VariantCase{"yolox_x", Family::kMegvii}),
-    [](const auto& info) {
-      return std::string(info.param.type) + (info.param.family == Family::kCjm ? "_cjm" : "_megvii");
-    });
+INSTANTIATE_TEST_SUITE_P(AllVariants, ExportVariants,
+                         ::testing::Values(VariantCase{"yolox_tiny", Family::kCjm},
+                                           VariantCase{"yolox_s", Family::kCjm},
+                                           VariantCase{"yolox_m", Family::kCjm},
+                                           VariantCase{"yolox_l", Family::kCjm},
+                                           VariantCase{"yolox_x", Family::kCjm},
+                                           VariantCase{"yolox_nano", Family::kMegvii},
+                                           VariantCase{"yolox_tiny", Family::kMegvii},
+                                           VariantCase{"yolox_s", Family::kMegvii},
+                                           VariantCase{"yolox_m", Family::kMegvii},
+                                           VariantCase{"yolox_l", Family::kMegvii},
+                                           VariantCase{"yolox_x", Family::kMegvii}),
+                         [](const auto& info) {
+                           return std::string(info.param.type) +
+                                  (info.param.family == Family::kCjm ? "_cjm" : "_megvii");
+                         });
 
 TEST(ExportVariants, CustomFactors) {
   auto arch = exporter::architecture_from_factors(0.5, 0.3125, false, 3);
@@ -202,7 +209,8 @@ TEST(ExportConvert, RoundTripBetweenFamiliesKeepsOutputs) {
   auto arch = *exporter::architecture_for_type("yolox_tiny");
   arch.num_classes = 5;
   TempDir tmp;
-  const fs::path cjm = testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 4);
+  const fs::path cjm =
+      testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 4);
   const fs::path megvii = tmp / "as_megvii.pth";
   convert_checkpoint(cjm, megvii, Family::kMegvii);
   const fs::path back = tmp / "yolox_tiny_back.pth";
@@ -233,7 +241,8 @@ TEST(ExportConvert, RoundTripBetweenFamiliesKeepsOutputs) {
   const auto o2 = run_onnx(p2, {1, 3, 64, 64}, in255, &s2);
   ASSERT_EQ(o1.size(), o2.size());
   double worst = 0;
-  for (size_t i = 0; i < o1.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(o1[i] - o2[i])));
+  for (size_t i = 0; i < o1.size(); ++i)
+    worst = std::max(worst, static_cast<double>(std::fabs(o1[i] - o2[i])));
   EXPECT_LE(worst, 1e-5);
   // And converting back gives the identical state dict.
   const StateDict a = read_state_dict_file(cjm), b = read_state_dict_file(back);
@@ -250,7 +259,8 @@ TEST(ExportOptionsTest, FixedSizeGivesStaticShapes) {
   auto arch = *exporter::architecture_for_type("yolox_tiny");
   arch.num_classes = 3;
   TempDir tmp;
-  const fs::path pth = testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 6);
+  const fs::path pth =
+      testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 6);
   ExportOptions o;
   o.fixed_hw = std::pair{64, 96};
   o.dynamic_batch = false;
@@ -282,7 +292,8 @@ TEST(ExportOptionsTest, BgrInputEqualsRgbInputWithSwappedChannels) {
   auto arch = *exporter::architecture_for_type("yolox_tiny");
   arch.num_classes = 2;
   TempDir tmp;
-  const fs::path pth = testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 8);
+  const fs::path pth =
+      testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 8);
   ExportOptions rgb, bgr;
   rgb.output_format = bgr.output_format = OutputFormat::kRaw;
   rgb.mean = bgr.mean = std::array<float, 3>{0.1f, 0.2f, 0.3f};
@@ -354,7 +365,8 @@ TEST(ExportErrors, FixedSizeMustBeMultipleOf32AndNothingIsWritten) {
   auto arch = *exporter::architecture_for_type("yolox_tiny");
   arch.num_classes = 3;
   TempDir tmp;
-  const auto pth = testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 11);
+  const auto pth =
+      testing::write_random_checkpoint(tmp.path(), "yolox_tiny", arch, Family::kCjm, 11);
   ExportOptions o;
   o.fixed_hw = std::pair{100, 96};
   fs::path written;
@@ -388,7 +400,8 @@ TEST(ExportErrors, BadFilesAreReportedWithTheirName) {
     std::string what;
     const ErrorKind k = export_error_kind(tmp / name, {}, &what);
     EXPECT_NE(what.find(name), std::string::npos) << what;
-    EXPECT_TRUE(k == ErrorKind::kCorrupt || k == ErrorKind::kNotFound || k == ErrorKind::kUnsupported)
+    EXPECT_TRUE(k == ErrorKind::kCorrupt || k == ErrorKind::kNotFound ||
+                k == ErrorKind::kUnsupported)
         << what;
   }
 }
@@ -396,7 +409,8 @@ TEST(ExportErrors, BadFilesAreReportedWithTheirName) {
 TEST(ExportDefaults, DefaultOutputNameFollowsTheTutorial) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
   TempDir tmp;
-  for (const char* f : {"yolox_tiny.pth", "hagrid-sample-30k-384p-colormap.json", "norm_stats.json"})
+  for (const char* f :
+       {"yolox_tiny.pth", "hagrid-sample-30k-384p-colormap.json", "norm_stats.json"})
     fs::copy_file(fx / "cjm-tiny-hagrid" / f, tmp / f);
   fs::path written;
   export_checkpoint(tmp.path(), {}, {}, &written);

@@ -4,6 +4,7 @@
 #include "export/architecture.h"
 #include "export/graph_builder.h"
 #include "export/onnx_writer.h"
+#include "export/simplify_passes.h"
 #include "yoloxrt/checkpoint.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/export.h"
@@ -35,8 +36,8 @@ LoadedCheckpoint load_checkpoint(const fs::path& path) {
   const std::string file = c.source.weights.string();
   const auto bytes = read_file_bytes(c.source.weights);
   // Hash on the second core while the first parses.
-  auto hash = std::async(std::launch::async,
-                         [&bytes] { return sha256_hex(bytes.data(), bytes.size()); });
+  auto hash =
+      std::async(std::launch::async, [&bytes] { return sha256_hex(bytes.data(), bytes.size()); });
   struct JoinHash {  // the hash thread reads `bytes`: never leave before it is done
     std::future<std::string>& f;
     ~JoinHash() {
@@ -83,10 +84,11 @@ Architecture choose_architecture(const LoadedCheckpoint& c, const ExportOptions&
     if (!type.empty()) {
       auto a = exporter::architecture_for_type(type);
       if (!a)
-        throw Error(ErrorKind::kInvalidArgument,
-                    "unknown model type '" + type +
-                        "' (expected yolox_nano, yolox_tiny, yolox_s, yolox_m, yolox_l, yolox_x, or "
-                        "--depth/--width)");
+        throw Error(
+            ErrorKind::kInvalidArgument,
+            "unknown model type '" + type +
+                "' (expected yolox_nano, yolox_tiny, yolox_s, yolox_m, yolox_l, yolox_x, or "
+                "--depth/--width)");
       a->num_classes = inferred.num_classes;
       return *a;
     }
@@ -118,8 +120,9 @@ void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& 
     warnings.push_back("no *-colormap.json beside the checkpoint: using the 80 COCO class names");
   } else {
     for (int i = 0; i < num_classes; ++i) m.class_names.push_back("class" + std::to_string(i));
-    warnings.push_back("no *-colormap.json beside the checkpoint: using generic labels class0..class" +
-                       std::to_string(num_classes - 1));
+    warnings.push_back(
+        "no *-colormap.json beside the checkpoint: using generic labels class0..class" +
+        std::to_string(num_classes - 1));
   }
 }
 
@@ -156,7 +159,8 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
     w.network_range = 255.f;
     w.input_range = 255.f;
     m.resize = ResizePolicy::kLetterbox;
-    const int size = (arch.model_type == "yolox_nano" || arch.model_type == "yolox_tiny") ? 416 : 640;
+    const int size =
+        (arch.model_type == "yolox_nano" || arch.model_type == "yolox_tiny") ? 416 : 640;
     m.default_height = m.default_width = size;
   } else if (c.family == Family::kMegvii) {
     w.network_range = 1.f;
@@ -173,8 +177,9 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
     } else {
       mean_rgb = kCjmDefaultMean;
       std_rgb = kCjmDefaultStd;
-      out.warnings.push_back("no norm_stats.json beside the checkpoint: using cjm's default mean "
-                             "0.5 and std 1");
+      out.warnings.push_back(
+          "no norm_stats.json beside the checkpoint: using cjm's default mean "
+          "0.5 and std 1");
     }
     m.resize = ResizePolicy::kCrop;
     m.default_height = m.default_width = 384;
@@ -217,6 +222,10 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
     if (e.kind() == ErrorKind::kMismatch) throw e.with_file(c.source.weights.string());
     throw;
   }
+  // The simplifier's clean-up passes (one implementation): the builder should leave nothing
+  // behind, so these are a cheap guarantee rather than an optimisation.
+  simplify::remove_dead_nodes(model);
+  simplify::remove_unused_initializers(model);
   out.node_count = model.graph().node_size();
   exporter::finalize_model(model, m);
   return out;
@@ -280,7 +289,8 @@ void convert_checkpoint(const fs::path& in, const fs::path& out, Family to) {
                 out.string());
   StateDict target = exporter::state_dict_for_family(std::move(c.canonical), to);
   const std::string stem = out.stem().string().empty() ? "archive" : out.stem().string();
-  write_file_atomic(out, write_torch_checkpoint(target, stem, to == Family::kMegvii ? "model" : ""));
+  write_file_atomic(out,
+                    write_torch_checkpoint(target, stem, to == Family::kMegvii ? "model" : ""));
 }
 
 }  // namespace yoloxrt

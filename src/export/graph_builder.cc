@@ -4,6 +4,7 @@
 #include <cstring>
 #include <set>
 
+#include "export/batch_norm.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::exporter {
@@ -140,9 +141,7 @@ class Builder {
     std::snprintf(buf, sizeof buf, "const/f%.9g", v);
     return constant_f(buf, {}, {v});
   }
-  std::string scalar_i64(int64_t v) {
-    return constant_i64("const/i" + std::to_string(v), {}, {v});
-  }
+  std::string scalar_i64(int64_t v) { return constant_i64("const/i" + std::to_string(v), {}, {v}); }
   std::string ints(const std::string& tag, const std::vector<int64_t>& v) {
     return constant_i64("const/" + tag, {static_cast<int64_t>(v.size())}, v);
   }
@@ -160,15 +159,9 @@ class Builder {
     const Tensor mean = w_.take(prefix + ".bn.running_mean", {out});
     const Tensor var = w_.take(prefix + ".bn.running_var", {out});
     std::vector<float> bias(out);
-    const int64_t per_out = w.numel() / out;
-    for (int o = 0; o < out; ++o) {
-      const double scale = gamma.data[o] / std::sqrt(static_cast<double>(var.data[o]) + kBatchNormEps);
-      for (int64_t i = 0; i < per_out; ++i) {
-        float& v = w.data[o * per_out + i];
-        v = static_cast<float>(v * scale);
-      }
-      bias[o] = static_cast<float>(beta.data[o] - mean.data[o] * scale);
-    }
+    fold_batch_norm(w.data.data(), out, w.numel() / out, static_cast<const float*>(nullptr),
+                    gamma.data.data(), beta.data.data(), mean.data.data(), var.data.data(),
+                    kBatchNormEps, bias.data());
     initializer(prefix + ".conv.weight", w.shape, w.data);
     initializer(prefix + ".conv.bias", {out}, bias);
     const std::string y = prefix + ".conv";
@@ -337,12 +330,13 @@ std::string level_grid(Builder& b, const std::string& feat, const std::string& t
 
 int ir_version_for_opset(int opset) { return opset <= 11 ? 6 : opset <= 14 ? 7 : 8; }
 
-static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws, const WrapperOptions& o) {
+static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws,
+                                         const WrapperOptions& o) {
   if (o.opset < 11 || o.opset > 17)
     throw Error(ErrorKind::kInvalidArgument,
                 "opset " + std::to_string(o.opset) + " is not supported (11..17)");
-  if (o.fixed_hw && (o.fixed_hw->first <= 0 || o.fixed_hw->second <= 0 ||
-                     o.fixed_hw->first % 32 || o.fixed_hw->second % 32))
+  if (o.fixed_hw && (o.fixed_hw->first <= 0 || o.fixed_hw->second <= 0 || o.fixed_hw->first % 32 ||
+                     o.fixed_hw->second % 32))
     throw Error(ErrorKind::kInvalidArgument,
                 "fixed size " + std::to_string(o.fixed_hw->first) + "x" +
                     std::to_string(o.fixed_hw->second) +

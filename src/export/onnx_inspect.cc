@@ -11,15 +11,24 @@ namespace {
 
 std::string element_type_name(int t) {
   switch (t) {
-    case onnx::TensorProto::FLOAT: return "float32";
-    case onnx::TensorProto::FLOAT16: return "float16";
-    case onnx::TensorProto::DOUBLE: return "float64";
-    case onnx::TensorProto::INT64: return "int64";
-    case onnx::TensorProto::INT32: return "int32";
-    case onnx::TensorProto::UINT8: return "uint8";
-    case onnx::TensorProto::INT8: return "int8";
-    case onnx::TensorProto::BOOL: return "bool";
-    default: return "type" + std::to_string(t);
+    case onnx::TensorProto::FLOAT:
+      return "float32";
+    case onnx::TensorProto::FLOAT16:
+      return "float16";
+    case onnx::TensorProto::DOUBLE:
+      return "float64";
+    case onnx::TensorProto::INT64:
+      return "int64";
+    case onnx::TensorProto::INT32:
+      return "int32";
+    case onnx::TensorProto::UINT8:
+      return "uint8";
+    case onnx::TensorProto::INT8:
+      return "int8";
+    case onnx::TensorProto::BOOL:
+      return "bool";
+    default:
+      return "type" + std::to_string(t);
   }
 }
 

@@ -28,7 +28,8 @@ void finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata) {
                                        /*data_prop=*/false);
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), strict);
   } catch (const std::exception& e) {
-    throw Error(ErrorKind::kRuntime, std::string("ONNX checker rejected the built graph: ") + e.what());
+    throw Error(ErrorKind::kRuntime,
+                std::string("ONNX checker rejected the built graph: ") + e.what());
   }
 }
 

@@ -14,6 +14,7 @@
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include "export/batch_norm.h"
 #include "export/simplify_eval.h"
 #include "yoloxrt/error.h"
 
@@ -789,11 +790,9 @@ int64_t fold_batch_norm_into_conv(ModelProto& model) {
     Value nw = *w, nb;
     nb.dtype = TensorProto::FLOAT;
     nb.dims = {oc};
-    for (int64_t c = 0; c < oc; ++c) {
-      const double s = gamma->f[c] / std::sqrt(var->f[c] + eps);
-      for (int64_t e = 0; e < per_oc; ++e) nw.f[c * per_oc + e] = w->f[c * per_oc + e] * s;
-      nb.f.push_back(((b ? b->f[c] : 0.0) - mean->f[c]) * s + beta->f[c]);
-    }
+    nb.f.resize(static_cast<size_t>(oc));
+    exporter::fold_batch_norm(nw.f.data(), oc, per_oc, b ? b->f.data() : nullptr, gamma->f.data(),
+                              beta->f.data(), mean->f.data(), var->f.data(), eps, nb.f.data());
     const std::string wn = names.make(conv.input(1) + "_bnfused");
     const std::string bname =
         names.make((b ? conv.input(2) : conv.output(0) + "_bias") + "_bnfused");

@@ -12,8 +12,9 @@
 
 namespace yoloxrt::testing {
 
-// A canonical (cjm-named) state dict with every parameter `arch` needs: conv weights ~ N(0, 1/fan_in),
-// BN weight U(0.5, 1.5), bias N(0, 0.1), running mean N(0, 0.1), running var U(0.5, 1.5).
+// A canonical (cjm-named) state dict with every parameter `arch` needs: conv weights ~ N(0,
+// 1/fan_in), BN weight U(0.5, 1.5), bias N(0, 0.1), running mean N(0, 0.1), running var
+// U(0.5, 1.5).
 inline StateDict random_state_dict(const exporter::Architecture& arch, uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> n01(0.f, 1.f);
@@ -43,7 +44,8 @@ inline std::filesystem::path write_random_checkpoint(const std::filesystem::path
                                                      Family family, uint32_t seed) {
   StateDict sd = exporter::state_dict_for_family(random_state_dict(arch, seed), family);
   const auto path = dir / (stem + ".pth");
-  write_file_atomic(path, write_torch_checkpoint(sd, stem, family == Family::kMegvii ? "model" : ""));
+  write_file_atomic(path,
+                    write_torch_checkpoint(sd, stem, family == Family::kMegvii ? "model" : ""));
   return path;
 }
 

@@ -42,7 +42,8 @@ std::vector<float> read_f32(const fs::path& path) {
   const auto size = static_cast<size_t>(in.tellg());
   in.seekg(0);
   std::vector<float> v(size / sizeof(float));
-  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
+  in.read(reinterpret_cast<char*>(v.data()),
+          static_cast<std::streamsize>(v.size() * sizeof(float)));
   return v;
 }
 
@@ -57,8 +58,8 @@ std::vector<float> run_onnx(const fs::path& model, const std::vector<int64_t>& i
   auto in_name = session.GetInputNameAllocated(0, alloc);
   auto out_name = session.GetOutputNameAllocated(0, alloc);
   auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  Ort::Value in = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(input.data()), input.size(),
-                                                  in_shape.data(), in_shape.size());
+  Ort::Value in = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(input.data()),
+                                                  input.size(), in_shape.data(), in_shape.size());
   const char* in_names[] = {in_name.get()};
   const char* out_names[] = {out_name.get()};
   auto outs = session.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, out_names, 1);

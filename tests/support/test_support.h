@@ -16,9 +16,9 @@ namespace yoloxrt::testing {
 std::optional<std::filesystem::path> fixtures_dir();
 
 // Use at the top of a test body: skips the test, with the reason, when fixtures are absent.
-#define YOLOXRT_REQUIRE_FIXTURES(var)                                                     \
-  auto var##_opt = ::yoloxrt::testing::fixtures_dir();                                    \
-  if (!var##_opt)                                                                          \
+#define YOLOXRT_REQUIRE_FIXTURES(var)                                                       \
+  auto var##_opt = ::yoloxrt::testing::fixtures_dir();                                      \
+  if (!var##_opt)                                                                           \
     GTEST_SKIP() << "fixtures not found: set YOLOXRT_FIXTURES or place ../shared/fixtures"; \
   const std::filesystem::path var = *var##_opt
 
@@ -39,8 +39,9 @@ std::vector<float> read_f32(const std::filesystem::path& path);
 
 // Runs a single-input single-output ONNX model with ONNX Runtime on the CPU (graph optimisation
 // ALL, 1 thread). Returns the output values; `out_shape` receives the output shape.
-std::vector<float> run_onnx(const std::filesystem::path& model, const std::vector<int64_t>& in_shape,
-                            const std::vector<float>& input, std::vector<int64_t>* out_shape);
+std::vector<float> run_onnx(const std::filesystem::path& model,
+                            const std::vector<int64_t>& in_shape, const std::vector<float>& input,
+                            std::vector<int64_t>* out_shape);
 
 // Runs a command line through /bin/sh, capturing stdout and stderr. Returns the exit code.
 struct CommandResult {
