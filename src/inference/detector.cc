@@ -424,7 +424,12 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
   const uint64_t t0 = timed ? now_ns() : 0;
   const ResizePlan& p0 = plans[indices[0]];
   const size_t per_image = 3 * static_cast<size_t>(p0.input_h) * static_cast<size_t>(p0.input_w);
-  std::vector<float> input(per_image * indices.size());
+  // One input buffer per thread, reused across calls: a fresh multi-megabyte vector would be
+  // zero-filled and page-faulted in on every image. preprocess_image writes every element.
+  thread_local std::vector<float> buffer;
+  const size_t needed = per_image * indices.size();
+  if (buffer.size() < needed) buffer.resize(needed);
+  const std::span<float> input(buffer.data(), needed);
   for (size_t i = 0; i < indices.size(); ++i)
     detail::preprocess_image(images[indices[i]], plans[indices[i]], format_,
                              input.data() + i * per_image);

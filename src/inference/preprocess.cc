@@ -9,7 +9,28 @@
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::detail {
+namespace {
 
+// One row of HWC uint8 pixels [x_begin, x_end) to three planes, scaled by k. A, B, C are the source
+// channels of planes 0, 1, 2.
+template <int A, int B, int C>
+inline void planar_row(const uint8_t* src, int x_begin, int x_end, float k, float* __restrict d0,
+                       float* __restrict d1, float* __restrict d2) {
+  for (int x = x_begin; x < x_end; ++x) {
+    const uint8_t* p = src + static_cast<size_t>(x) * 3;
+    d0[x] = static_cast<float>(p[A]) * k;
+    d1[x] = static_cast<float>(p[B]) * k;
+    d2[x] = static_cast<float>(p[C]) * k;
+  }
+}
+
+}  // namespace
+
+// Built twice, for AVX2 and for baseline x86-64, and chosen at load time: the stride-3 pixel
+// loads vectorise about 3x better with AVX2's shuffles.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 void fill_input_tensor(const Image& resized, const ResizePlan& plan, const TensorFormat& format,
                        float* out) {
   const int iw = plan.input_w, ih = plan.input_h;
@@ -34,12 +55,12 @@ void fill_input_tensor(const Image& resized, const ResizePlan& plan, const Tenso
       int x = 0;
       if (row_in) {
         for (; x < x_begin; ++x) d0[x] = d1[x] = d2[x] = pad;
-        for (; x < x_end; ++x) {
-          const uint8_t* p = src + static_cast<size_t>(x) * 3;
-          d0[x] = p[c0] * k;
-          d1[x] = p[1] * k;
-          d2[x] = p[c2] * k;
-        }
+        // Constant channel offsets (not c0/c2) so the compiler can vectorise the deinterleave.
+        if (rgb)
+          planar_row<2, 1, 0>(src, x_begin, x_end, k, d0, d1, d2);
+        else
+          planar_row<0, 1, 2>(src, x_begin, x_end, k, d0, d1, d2);
+        x = x_end;
       }
       for (; x < iw; ++x) d0[x] = d1[x] = d2[x] = pad;
     } else {
