@@ -12,6 +12,7 @@ install(TARGETS yoloxrt yoloxrt_core yoloxrt_export yoloxrt_inference
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS yoloxrt_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS yoloxrt_imageio yoloxrt_videoio LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/yoloxrt)
 install(DIRECTORY include/yoloxrt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # ONNX Runtime travels with yoloxrt so the installed tree is self-contained.
 install(FILES "${YOLOXRT_ORT_LIBRARY}" DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -5,7 +5,8 @@
 #include <cstring>
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+
+#include "inference/media_plugin.h"
 
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
@@ -25,14 +26,9 @@ ImageBuffer& ImageBuffer::operator=(const ImageBuffer& other) = default;
 ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
   cv::Mat mat;
-  try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
-                      const_cast<uint8_t*>(bytes.data()));
-    mat = cv::imdecode(raw, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    throw Error(ErrorKind::kCorrupt, std::string("OpenCV cannot decode the image: ") + e.what(),
-                name);
-  }
+  std::string why;
+  if (!detail::image_io().decode(bytes.data(), bytes.size(), &mat, &why))
+    throw Error(ErrorKind::kCorrupt, why, name);
   if (mat.empty() || mat.type() != CV_8UC3)
     throw Error(ErrorKind::kCorrupt, "not a readable image (unknown format or truncated data)",
                 name);
@@ -50,15 +46,12 @@ ImageBuffer load_image(const std::filesystem::path& path) {
 std::vector<uint8_t> encode_image(const Image& image, const std::string& extension) {
   if (image.empty()) throw Error(ErrorKind::kInvalidArgument, "encode_image: empty image");
   std::vector<uint8_t> out;
-  try {
-    const cv::Mat mat(image.height, image.width, CV_8UC3, image.data, image.stride);
-    if (!cv::haveImageWriter("x" + extension))
-      throw Error(ErrorKind::kUnsupported, "no image encoder for '" + extension + "'");
-    if (!cv::imencode(extension, mat, out))
-      throw Error(ErrorKind::kRuntime, "OpenCV failed to encode a '" + extension + "' image");
-  } catch (const cv::Exception& e) {
-    throw Error(ErrorKind::kRuntime, std::string("OpenCV failed to encode the image: ") + e.what());
-  }
+  const detail::ImageIoApi& io = detail::image_io();
+  if (!io.has_encoder(extension.c_str()))
+    throw Error(ErrorKind::kUnsupported, "no image encoder for '" + extension + "'");
+  const cv::Mat mat(image.height, image.width, CV_8UC3, image.data, image.stride);
+  std::string why;
+  if (!io.encode(extension.c_str(), mat, &out, &why)) throw Error(ErrorKind::kRuntime, why);
   return out;
 }
 
