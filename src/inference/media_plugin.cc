@@ -7,12 +7,23 @@
 #include <filesystem>
 #include <mutex>
 
+#include <onnxruntime_c_api.h>
+
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::detail {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The folder of the loaded libonnxruntime: an installed yoloxrt keeps its plugins in
+// <libdir>/yoloxrt beside it, wherever the prefix was moved to.
+fs::path onnxruntime_dir() {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<const void*>(&OrtGetApiBase), &info) == 0 || !info.dli_fname)
+    return {};
+  return fs::path(info.dli_fname).parent_path();
+}
 
 fs::path executable_dir() {
   std::error_code ec;
@@ -21,8 +32,8 @@ fs::path executable_dir() {
 }
 
 // Where a plugin may be, in order: $YOLOXRT_PLUGIN_DIR, beside the executable, the install
-// layout relative to it (bin/../lib/yoloxrt), the build tree and install prefix known at build
-// time, then the dynamic loader's own search.
+// layout relative to it (bin/../lib/yoloxrt), <folder of libonnxruntime>/yoloxrt, the build tree
+// and install prefix known at build time, then the dynamic loader's own search.
 std::vector<std::string> candidates(const std::string& file) {
   std::vector<std::string> out;
   if (const char* dir = std::getenv("YOLOXRT_PLUGIN_DIR"); dir && *dir)
@@ -32,6 +43,8 @@ std::vector<std::string> candidates(const std::string& file) {
     out.push_back((exe / ".." / "lib" / "yoloxrt" / file).string());
     out.push_back((exe / ".." / file).string());
   }
+  if (const fs::path ort = onnxruntime_dir(); !ort.empty())
+    out.push_back((ort / "yoloxrt" / file).string());
 #ifdef YOLOXRT_PLUGIN_BUILD_DIR
   out.push_back((fs::path(YOLOXRT_PLUGIN_BUILD_DIR) / file).string());
 #endif
