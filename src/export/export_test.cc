@@ -1,6 +1,7 @@
 // Export tests: parity with the upstream cjm and Megvii code (fixtures), every variant, bad inputs.
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -421,6 +422,43 @@ TEST(ExportDefaults, DefaultOutputNameFollowsTheTutorial) {
   EXPECT_EQ(info.metadata.source_sha256.size(), 64u);
   EXPECT_EQ(info.inputs[0].name, "input");
   EXPECT_EQ(info.inputs[0].dims, (std::vector<std::string>{"batch", "3", "height", "width"}));
+}
+
+}  // namespace
+}  // namespace yoloxrt
+
+namespace yoloxrt {
+namespace {
+
+// `yoloxrt convert` output must load in PyTorch with weights_only=True. Needs Debian's
+// python3-torch (a test-only reference); skipped without it.
+TEST(ExportConvert, ConvertedCheckpointLoadsInTorchWeightsOnly) {
+  if (testing::run_command("/usr/bin/python3 -c 'import torch'").exit_code != 0)
+    GTEST_SKIP() << "python3-torch not installed (apt-get install python3-torch to run this check)";
+  auto arch = *exporter::architecture_for_type("yolox_nano");
+  arch.num_classes = 4;
+  testing::TempDir tmp;
+  const fs::path cjm = testing::write_random_checkpoint(tmp.path(), "nano", arch, Family::kCjm, 12);
+  const fs::path megvii = tmp / "nano_megvii.pth";
+  convert_checkpoint(cjm, megvii, Family::kMegvii);
+  const StateDict ours = read_state_dict_file(megvii);
+  double sum = 0;
+  for (const auto& k : ours.names())
+    for (float v : ours.at(k).data) sum += v;
+  const std::string script =
+      "import torch,sys; c=torch.load(sys.argv[1], weights_only=True); sd=c['model']; "
+      "print(len(sd), float(sum(t.double().sum() for t in sd.values())), "
+      "tuple(sd['backbone.backbone.stem.conv.conv.weight'].shape))";
+  const auto r =
+      testing::run_command("/usr/bin/python3 -c \"" + script + "\" '" + megvii.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream out(r.out);
+  size_t n = 0;
+  double torch_sum = 0;
+  out >> n >> torch_sum;
+  EXPECT_EQ(n, ours.size());
+  EXPECT_NEAR(torch_sum, sum, 1e-6 * std::max(1.0, std::fabs(sum)));
+  EXPECT_NE(r.out.find("(16, 12, 3, 3)"), std::string::npos) << r.out;
 }
 
 }  // namespace
