@@ -41,35 +41,8 @@ TEST(ExportParity, CjmDefaultWrapperMatchesUpstream) {
   EXPECT_EQ(m.metadata.class_names.size(), 19u);
   EXPECT_EQ(m.metadata.model_type, "yolox_tiny");
   const fs::path model = write_model(tmp, m, "default.onnx");
-  for (const auto& c : kCases) {
-    SCOPED_TRACE(c.name);
-    const std::string base = (folder / "expected" / (std::string("default_") + c.name)).string();
-    const auto input = read_f32(base + "_input.f32");
-    const auto ref = read_f32(base + "_output.f32");
-    const auto margin = read_f32(base + "_label_margin.f32");
-    std::vector<int64_t> shape;
-    const auto out = run_onnx(model, {1, 3, c.h, c.w}, input, &shape);
-    const int64_t n = (c.h / 8) * (c.w / 8) + (c.h / 16) * (c.w / 16) + (c.h / 32) * (c.w / 32);
-    ASSERT_EQ(shape, (std::vector<int64_t>{1, n, 6}));
-    ASSERT_EQ(out.size(), ref.size());
-    double worst_box = 0, worst_prob = 0;
-    int label_mismatch = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const float* r = &ref[i * 6];
-      const float* o = &out[i * 6];
-      const double tol = 0.02 + 2e-4 * std::max(std::fabs(r[2]), std::fabs(r[3]));
-      for (int k = 0; k < 4; ++k) {
-        worst_box = std::max(worst_box, std::fabs(o[k] - r[k]) / tol);
-        ASSERT_LE(std::fabs(o[k] - r[k]), tol) << "anchor " << i << " col " << k;
-      }
-      worst_prob = std::max(worst_prob, static_cast<double>(std::fabs(o[5] - r[5])));
-      ASSERT_LE(std::fabs(o[5] - r[5]), 5e-5) << "anchor " << i;
-      if (margin[i] >= 1e-5f && o[4] != r[4]) ++label_mismatch;
-    }
-    EXPECT_EQ(label_mismatch, 0);
-    std::printf("[parity] default %s: worst box err %.3f of tolerance, max |dprob| %.2e\n", c.name,
-                worst_box, worst_prob);
-  }
+  for (const auto& c : kCases)
+    testing::expect_cjm_default_parity(model, folder / "expected", c.name, {1, 3, c.h, c.w});
 }
 
 // Inverse wrapper (NHWC 0..255 input scaled in the graph, raw output) vs cjm_yolox_pytorch.

@@ -538,40 +538,9 @@ struct CjmCase {
   std::vector<int64_t> shape;
 };
 
-// Runs one cjm `default_*` case through `model` and checks it against the fixture with the
-// README's tolerances.
+// Runs one cjm `default_*` case through `model` against the fixture (shared test helper).
 void check_cjm_case(const fs::path& model, const fs::path& dir, const CjmCase& c) {
-  SCOPED_TRACE(c.name);
-  const std::string base = std::string("default_") + c.name;
-  const auto input = testing::read_f32(dir / (base + "_input.f32"));
-  const auto ref = testing::read_f32(dir / (base + "_output.f32"));
-  const auto margin = testing::read_f32(dir / (base + "_label_margin.f32"));
-  std::vector<int64_t> shape;
-  const auto out = testing::run_onnx(model, c.shape, input, &shape);
-  ASSERT_EQ(shape.size(), 3u);
-  ASSERT_EQ(shape[2], 6);
-  ASSERT_EQ(out.size(), ref.size());
-  const size_t n = ref.size() / 6;
-  ASSERT_EQ(margin.size(), n);
-  double worst_box = 0, worst_prob = 0;
-  int label_bad = 0;
-  for (size_t a = 0; a < n; ++a) {
-    const float* o = &out[a * 6];
-    const float* e = &ref[a * 6];
-    // Box tolerance: 0.02 px + 2e-4 * max(w, h) of the reference row.
-    const double tol = 0.02 + 2e-4 * std::max(std::fabs(e[2]), std::fabs(e[3]));
-    for (int k = 0; k < 4; ++k) {
-      const double d = std::fabs(o[k] - e[k]);
-      worst_box = std::max(worst_box, d / tol);
-      EXPECT_LE(d, tol) << "anchor " << a << " col " << k;
-    }
-    worst_prob = std::max(worst_prob, static_cast<double>(std::fabs(o[5] - e[5])));
-    if (margin[a] >= 1e-5f && o[4] != e[4]) ++label_bad;
-  }
-  EXPECT_LE(worst_prob, 5e-5);
-  EXPECT_EQ(label_bad, 0);
-  std::printf("  %s: worst box diff / tol %.3f, max prob diff %.2e\n", c.name, worst_box,
-              worst_prob);
+  testing::expect_cjm_default_parity(model, dir, c.name, c.shape);
 }
 
 TEST(SimplifyFixture, CjmReferenceDefaultKeepsOutputsAndDynamicHW) {

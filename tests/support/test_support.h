@@ -43,6 +43,15 @@ std::vector<float> run_onnx(const std::filesystem::path& model,
                             const std::vector<int64_t>& in_shape, const std::vector<float>& input,
                             std::vector<int64_t>* out_shape);
 
+// Runs `model` (the cjm default wrapper: NCHW input, [1, N, 6] = [x0, y0, w, h, label, prob]
+// output) on the cjm-tiny-hagrid fixture's case `default_<name>` in `expected_dir` and checks it
+// with the fixture README's tolerances: boxes within 0.02 px + 2e-4 x max(w, h) of the reference
+// row, probabilities within 5e-5, labels equal wherever the top-2 margin is >= 1e-5. Prints the
+// worst box error (as a fraction of its tolerance) and the worst probability difference.
+void expect_cjm_default_parity(const std::filesystem::path& model,
+                               const std::filesystem::path& expected_dir, const std::string& name,
+                               const std::vector<int64_t>& input_shape);
+
 // Runs a command line through /bin/sh, capturing stdout and stderr. Returns the exit code.
 struct CommandResult {
   int exit_code = -1;
