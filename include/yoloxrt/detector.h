@@ -112,9 +112,9 @@ class Detector {
   virtual ~Detector() = default;
 
   // Detects objects in one BGR image. Returns detections in descending score order, boxes xyxy in
-  // original-image pixels clipped to the image. Thread-safe: any number of threads may call detect
-  // on one Detector at once. Throws Error(kInvalidArgument) for an empty image, Error(kRuntime) if
-  // ONNX Runtime fails.
+  // original-image pixels clipped to the image (boxes that clip to nothing are dropped).
+  // Thread-safe: any number of threads may call detect on one Detector at once. Throws
+  // Error(kInvalidArgument) for an empty image, Error(kRuntime) if ONNX Runtime fails.
   virtual std::vector<Detection> detect(const Image& image) const = 0;
 
   // Detects objects in several images; result i belongs to images[i]. If the model's batch axis is

@@ -496,6 +496,9 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
     }
     dets = nms(std::move(dets), nms_options);
     for (auto& d : dets) d.box = map_box_to_original(d.box, plan);
+    // A box that lies wholly outside the image (in the letterbox padding, say) clips to nothing.
+    std::erase_if(
+        dets, [](const Detection& d) { return !(d.box.x2 > d.box.x1) || !(d.box.y2 > d.box.y1); });
     results[indices[i]] = std::move(dets);
   }
   if (timed) {
