@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/image.h"
+#include "yoloxrt/image_header.h"
 
 namespace yoloxrt::cli {
 namespace {
@@ -41,6 +43,7 @@ struct DetectArgs {
   bool per_class = false, no_draw = false, quiet = false;
   size_t max_det = 300;
   int threads = 0;
+  double max_megapixels = static_cast<double>(kDefaultMaxImagePixels) / 1e6;
 };
 
 struct WorkItem {
@@ -170,7 +173,11 @@ class DetectRun {
   }
 
   void image(const WorkItem& item, size_t index) {
-    ImageBuffer img = load_image(item.input);
+    // The size is checked on the header before any codec runs: a few bytes can declare an image
+    // whose decoding would allocate gigabytes.
+    const std::vector<uint8_t> bytes = read_file_bytes(item.input);
+    check_image_pixels(bytes, item.input.string(), max_pixels());
+    ImageBuffer img = decode_image(bytes, item.input.string());
     Image view = img.view();
     const auto dets = det_.detect(view);
     record(item.input.string(), std::nullopt, view, dets, index);
@@ -243,6 +250,7 @@ class DetectRun {
   }
 
   void set_progress_active(bool v) { progress_active_ = v; }
+  uint64_t max_pixels() const { return static_cast<uint64_t>(a_.max_megapixels * 1e6); }
 
   void finish() {
     if (!a_.json_path.empty() && a_.json_path != "-")
@@ -312,8 +320,20 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 void run_detect(const DetectArgs& a, int& exit_code) {
+  if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
+    throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000], got " +
+                                                 std::to_string(a.max_megapixels));
+  // OpenCV's own limit backs ours up for formats whose header read_image_header does not parse,
+  // and for video frames. It is read once, at the first decode: set it before anything decodes,
+  // unless the user chose one.
+  const std::string cv_limit = std::to_string(static_cast<uint64_t>(a.max_megapixels * 1e6));
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", cv_limit.c_str(), /*overwrite=*/0);
   std::vector<WorkItem> items = collect_items(a);
-  if (items.empty()) throw Error(ErrorKind::kNotFound, "no images found in the inputs");
+  if (items.empty()) {
+    std::string names;
+    for (const auto& in : a.inputs) names += (names.empty() ? "" : ", ") + in;
+    throw Error(ErrorKind::kNotFound, "no images found in the inputs (" + names + ")");
+  }
   check_outputs(items, a);
 
   DetectorOptions o;
@@ -410,6 +430,9 @@ void register_detect(CLI::App& app, int& exit_code) {
   cmd->add_option("--font", args->font,
                   "TrueType font for the labels (default: Roboto, else DejaVu Sans)");
   cmd->add_option("--cache", args->cache, "Optimised-model cache file (written on first use)");
+  cmd->add_option("--max-megapixels", args->max_megapixels,
+                  "Refuse images larger than this, before decoding them")
+      ->capture_default_str();
   cmd->callback([args, &exit_code] { run_detect(*args, exit_code); });
 }
 

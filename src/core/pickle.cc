@@ -528,6 +528,21 @@ class Unpickler {
         PickleValuePtr pid = pop("BINPERSID");
         return push(persistent_load(*pid));
       }
+      case 'i': {  // INST: module and name follow, then it calls the class on the MARKed args
+        std::string module = read_line("INST module");
+        std::string name = read_line("INST name");
+        fail("INST of '" + printable(module + "." + name) +
+                 "' is not allowed (torch.save never constructs objects this way); nothing was "
+                 "executed",
+             std::nullopt, ErrorKind::kUnsafe);
+      }
+      case 'o':   // OBJ
+      case 0x81:  // NEWOBJ
+      case 0x92:  // NEWOBJ_EX
+        // Object construction opcodes call a class; torch.save state dicts never need them.
+        fail("opcode " + opcode_text(op) +
+                 " (object construction) is not allowed; nothing was executed",
+             std::nullopt, ErrorKind::kUnsafe);
       default:
         fail("unknown or unsupported opcode " + opcode_text(op));
     }
