@@ -307,9 +307,20 @@ TEST(PickleTest, UnknownOpcodeNamesByteAndOffset) {
   EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
   EXPECT_NE(e.message().find("0xff"), std::string::npos) << e.what();
   EXPECT_EQ(e.offset(), 3u);
-  P obj;  // NEWOBJ builds arbitrary objects: refused as an unknown opcode
-  obj.proto().op(0x81).stop();
-  expect_error(obj, ErrorKind::kCorrupt, "0x81");
+}
+
+TEST(PickleTest, ObjectConstructionOpcodesAreUnsafe) {
+  // INST, OBJ, NEWOBJ and NEWOBJ_EX call a class: torch.save never needs them.
+  P inst;
+  inst.proto().op('(').str("id").raw("ios\nsystem\n").stop();
+  expect_error(inst, ErrorKind::kUnsafe, "INST of 'os.system' is not allowed");
+  for (const uint8_t op : {uint8_t{'o'}, uint8_t{0x81}, uint8_t{0x92}}) {
+    P p;
+    p.proto().op(op).stop();
+    const Error e = error_of(p);
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsafe) << e.what();
+    EXPECT_NE(e.message().find("object construction"), std::string::npos) << e.what();
+  }
 }
 
 TEST(PickleTest, LengthsBeyondTheInputAreTruncation) {
