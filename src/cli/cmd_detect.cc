@@ -17,8 +17,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -28,6 +26,7 @@
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/image.h"
 #include "yoloxrt/image_header.h"
+#include "yoloxrt/video.h"
 
 namespace yoloxrt::cli {
 namespace {
@@ -56,12 +55,6 @@ std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-bool is_video_extension(const fs::path& p) {
-  static const std::set<std::string> kExts = {".mp4",  ".avi", ".mkv",  ".mov", ".m4v",
-                                              ".webm", ".mpg", ".mpeg", ".wmv", ".flv"};
-  return kExts.count(lower(p.extension().string())) > 0;
 }
 
 fs::path canonical_or_absolute(const fs::path& p) {
@@ -190,60 +183,31 @@ class DetectRun {
   }
 
   void video(const WorkItem& item, size_t index) {
-    if (!fs::exists(item.input))
-      throw Error(ErrorKind::kNotFound, "video file does not exist", item.input.string());
-    cv::VideoCapture cap;
-    try {
-      cap.open(item.input.string());
-    } catch (const cv::Exception& e) {
-      throw Error(ErrorKind::kRuntime, std::string("OpenCV: ") + e.what(), item.input.string());
-    }
-    if (!cap.isOpened())
-      throw Error(ErrorKind::kCorrupt, "OpenCV cannot open the video", item.input.string());
-    double fps = cap.get(cv::CAP_PROP_FPS);
+    auto reader = VideoReader::open(item.input);
+    double fps = reader->fps();
     if (!(fps > 0 && fps < 1000)) fps = 25;
-    std::unique_ptr<AtomicFile> out;
-    cv::VideoWriter writer;
+    std::unique_ptr<VideoWriter> writer;  // removes its temporary unless closed
     size_t frames = 0, total = 0;
-    cv::Mat frame;
-    try {
-      while (cap.read(frame)) {
-        if (frame.type() != CV_8UC3 || !frame.isContinuous()) {
-          cv::Mat tmp;
-          frame.convertTo(tmp, CV_8UC3);
-          frame = tmp.clone();
+    ImageBuffer frame;
+    while (reader->read(frame)) {
+      Image view = frame.view();
+      const auto dets = det_.detect(view);
+      record(item.input.string(), frames, view, dets, index);
+      total += dets.size();
+      if (!a_.no_draw) {
+        if (!writer) {
+          fs::create_directories(item.output.parent_path().empty() ? "."
+                                                                   : item.output.parent_path());
+          writer = VideoWriter::open(item.output, fps, view.width, view.height);
         }
-        Image view{frame.cols, frame.rows, frame.step[0], frame.data};
-        const auto dets = det_.detect(view);
-        record(item.input.string(), frames, view, dets, index);
-        total += dets.size();
-        if (!a_.no_draw) {
-          if (!out) {
-            fs::create_directories(item.output.parent_path().empty() ? "."
-                                                                     : item.output.parent_path());
-            out = std::make_unique<AtomicFile>(item.output);
-            const std::string ext = lower(item.output.extension().string());
-            const int fourcc = ext == ".avi" ? cv::VideoWriter::fourcc('M', 'J', 'P', 'G')
-                                             : cv::VideoWriter::fourcc('m', 'p', '4', 'v');
-            writer.open(out->temp_path().string(), fourcc, fps, cv::Size(frame.cols, frame.rows));
-            if (!writer.isOpened())
-              throw Error(ErrorKind::kUnsupported, "OpenCV cannot write this video format",
-                          item.output.string());
-          }
-          draw_detections(view, dets, names_, colors_, draw_);
-          writer.write(frame);
-        }
-        ++frames;
+        draw_detections(view, dets, names_, colors_, draw_);
+        writer->write(view);
       }
-    } catch (const cv::Exception& e) {
-      throw Error(ErrorKind::kRuntime, std::string("OpenCV: ") + e.what(), item.input.string());
+      ++frames;
     }
     if (frames == 0)
       throw Error(ErrorKind::kCorrupt, "the video has no readable frames", item.input.string());
-    if (out) {
-      writer.release();
-      out->commit();
-    }
+    if (writer) writer->close();
     if (!a_.quiet && !progress_active_)
       std::fprintf(stderr, "%s: %zu frames, %zu detections%s%s\n", item.input.c_str(), frames,
                    total, a_.no_draw ? "" : " -> ", a_.no_draw ? "" : item.output.c_str());
