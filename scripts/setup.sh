@@ -2,6 +2,8 @@
 # Installs everything yoloxrt needs to build and test on Debian 12. Idempotent.
 #
 #   scripts/setup.sh            Debian packages + ONNX Runtime into third_party/onnxruntime
+#   scripts/setup.sh --fuzz     also clang and libFuzzer's runtime (libclang-rt-14-dev), for
+#                               scripts/fuzz.sh
 #   YOLOXRT_SKIP_APT=1 ...      skip the apt-get step (packages already present)
 #
 # ONNX Runtime 1.29.0 comes from the npm package com.github.asus4.onnxruntime@0.4.9, fetched with
@@ -25,6 +27,13 @@ packages=(
 )
 
 log() { printf '[setup] %s\n' "$*" >&2; }
+
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) log "unknown option $arg"; exit 2 ;;
+  esac
+done
 
 if [[ "${YOLOXRT_SKIP_APT:-0}" != 1 ]]; then
   missing=()

@@ -185,6 +185,9 @@ namespace {
 class Sha256 {
  public:
   void update(const uint8_t* p, size_t n) {
+    // An empty input may come as a null pointer (an empty vector's data(), e.g. an empty
+    // checkpoint file), which memcpy must not be given even with n == 0 (found by UBSan).
+    if (n == 0) return;
     total_ += n;
     if (buffered_) {
       const size_t take = std::min(n, size_t{64} - buffered_);
