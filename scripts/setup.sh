@@ -4,6 +4,9 @@
 #   scripts/setup.sh            Debian packages + ONNX Runtime into third_party/onnxruntime
 #   scripts/setup.sh --fuzz     also clang and libFuzzer's runtime (libclang-rt-14-dev), for
 #                               scripts/fuzz.sh
+#   scripts/setup.sh --reference  also Debian's python3-torch/numpy/pil: the Python reference that
+#                               a few tests compare against (e.g. torch.load of converted
+#                               checkpoints); those tests skip, saying so, without it
 #   YOLOXRT_SKIP_APT=1 ...      skip the apt-get step (packages already present)
 #
 # ONNX Runtime 1.29.0 comes from the npm package com.github.asus4.onnxruntime@0.4.9, fetched with
@@ -31,6 +34,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    --reference) packages+=(python3-torch python3-numpy python3-pil) ;;
     *) log "unknown option $arg"; exit 2 ;;
   esac
 done
