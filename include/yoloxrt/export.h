@@ -42,6 +42,7 @@ struct ExportedModel {
   uint64_t file_size = 0;  // filled by export_checkpoint
   ModelMetadata metadata;
   Family source_family = Family::kCjm;
+  CheckpointSource source;            // the weights file and side files that were used
   std::string architecture;           // human-readable summary
   std::vector<std::string> warnings;  // e.g. "no colormap: using COCO class names"
   int node_count = 0;

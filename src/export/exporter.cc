@@ -138,6 +138,7 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
   LoadedCheckpoint c = load_checkpoint(path);
   ExportedModel out;
   out.source_family = c.family;
+  out.source = c.source;
   out.tensor_count = c.tensor_count;
   const Architecture arch = choose_architecture(c, o, out.warnings);
   out.architecture = arch.describe();
@@ -245,15 +246,14 @@ ExportedModel export_checkpoint(const fs::path& path, const fs::path& out_path,
                                 const ExportOptions& o, fs::path* written) {
   onnx::ModelProto proto;
   ExportedModel model = build_checked_model(path, o, proto);
+  const CheckpointSource& src = model.source;
   fs::path out = out_path;
   if (out.empty()) {
-    const CheckpointSource src = locate_checkpoint(path);
     const fs::path dir = src.weights.parent_path();
     out = src.dataset.empty() ? dir / (src.file_stem + ".onnx")
                               : dir / (src.dataset + "-" + model.metadata.model_type + ".onnx");
   }
   std::error_code ec;
-  const CheckpointSource src = locate_checkpoint(path);
   if (fs::exists(out, ec) && fs::equivalent(out, src.weights, ec))
     throw Error(ErrorKind::kInvalidArgument, "refusing to overwrite the checkpoint itself",
                 out.string());
