@@ -187,6 +187,37 @@ void reject_external_in_graph(const GraphProto& g) {
 
 }  // namespace
 
+namespace {
+
+// ONNX's conv shape inference (libonnx 1.13, convPoolShapeInference) takes the kernel shape from
+// the weight's dims when the node has no kernel_shape attribute, and then indexes the dilations
+// and strides (sized from the input's rank) with it: a weight of higher rank than the input reads
+// out of bounds and crashed `yoloxrt simplify` (found by fuzz/onnx_fuzz.cc). Spelling the
+// attribute out from an initializer weight (what the spec says it defaults to) makes ONNX compare
+// the lengths and fail cleanly instead.
+void spell_out_kernel_shapes(ModelProto& model) {
+  std::unordered_map<std::string, const onnx::TensorProto*> inits;
+  for (const auto& t : model.graph().initializer()) inits[t.name()] = &t;
+  for (auto& n : *model.mutable_graph()->mutable_node()) {
+    if (!is_default_domain(n.domain())) continue;
+    const std::string& op = n.op_type();
+    const int w = op == "Conv" || op == "ConvTranspose" || op == "ConvInteger" ? 1
+                  : op == "QLinearConv"                                        ? 3
+                                                                               : -1;
+    if (w < 0 || n.input_size() <= w) continue;
+    bool has = false;
+    for (const auto& a : n.attribute()) has = has || a.name() == "kernel_shape";
+    const auto it = inits.find(n.input(w));
+    if (has || it == inits.end() || it->second->dims_size() < 3) continue;
+    auto* a = n.add_attribute();
+    a->set_name("kernel_shape");
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int d = 2; d < it->second->dims_size(); ++d) a->add_ints(it->second->dims(d));
+  }
+}
+
+}  // namespace
+
 void reject_external_data(const ModelProto& model) { reject_external_in_graph(model.graph()); }
 
 void check_model_full(const ModelProto& model) {
@@ -198,6 +229,7 @@ void check_model_full(const ModelProto& model) {
   // check_model(full_check=True) of the Python API = checker + strict shape inference with type
   // checks. Run it on a copy: inference writes value_info.
   ModelProto copy = model;
+  spell_out_kernel_shapes(copy);
   try {
     onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(),
                                        onnx::ShapeInferenceOptions(true, 1, false));
