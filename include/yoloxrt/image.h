@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "yoloxrt/image_header.h"
+
 namespace yoloxrt {
 
 // A non-owning view of a BGR image. The viewed memory must outlive the view.
@@ -51,12 +53,15 @@ class ImageBuffer {
 
 // Decodes an image file (any format OpenCV reads: JPEG, PNG, BMP, TIFF, WebP...) into BGR; grey
 // and alpha images are converted, EXIF orientation is applied.
-// Throws Error(kNotFound)/Error(kIo) if the file cannot be read and Error(kCorrupt) if it does not
-// decode, naming `path`.
-ImageBuffer load_image(const std::filesystem::path& path);
+// Throws Error(kNotFound)/Error(kIo) if the file cannot be read, Error(kUnsupported) if its header
+// declares more than `max_pixels` pixels (checked before any decoding; see image_header.h) and
+// Error(kCorrupt) if it does not decode, naming `path`.
+ImageBuffer load_image(const std::filesystem::path& path,
+                       uint64_t max_pixels = kDefaultMaxImagePixels);
 
 // Same, from bytes in memory; `name` only labels errors.
-ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
+ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
+                         uint64_t max_pixels = kDefaultMaxImagePixels);
 
 // Encodes `image` in the format named by `extension` (".jpg", ".png", ...).
 // Throws Error(kUnsupported) if OpenCV has no encoder for it, Error(kRuntime) if encoding fails.

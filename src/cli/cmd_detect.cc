@@ -166,11 +166,8 @@ class DetectRun {
   }
 
   void image(const WorkItem& item, size_t index) {
-    // The size is checked on the header before any codec runs: a few bytes can declare an image
-    // whose decoding would allocate gigabytes.
-    const std::vector<uint8_t> bytes = read_file_bytes(item.input);
-    check_image_pixels(bytes, item.input.string(), max_pixels());
-    ImageBuffer img = decode_image(bytes, item.input.string());
+    // decode_image checks the declared size on the header before any codec runs.
+    ImageBuffer img = load_image(item.input, max_pixels());
     Image view = img.view();
     const auto dets = det_.detect(view);
     record(item.input.string(), std::nullopt, view, dets, index);

@@ -23,8 +23,11 @@ ImageBuffer::ImageBuffer(int width, int height)
 ImageBuffer::ImageBuffer(const ImageBuffer& other) = default;
 ImageBuffer& ImageBuffer::operator=(const ImageBuffer& other) = default;
 
-ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
+ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
+                         uint64_t max_pixels) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
+  // A few header bytes can declare an image whose decoding would allocate gigabytes.
+  check_image_pixels(bytes, name, max_pixels);
   cv::Mat mat;
   std::string why;
   if (!detail::image_io().decode(bytes.data(), bytes.size(), &mat, &why))
@@ -39,8 +42,8 @@ ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& n
   return out;
 }
 
-ImageBuffer load_image(const std::filesystem::path& path) {
-  return decode_image(read_file_bytes(path), path.string());
+ImageBuffer load_image(const std::filesystem::path& path, uint64_t max_pixels) {
+  return decode_image(read_file_bytes(path), path.string(), max_pixels);
 }
 
 std::vector<uint8_t> encode_image(const Image& image, const std::string& extension) {
