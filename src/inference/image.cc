@@ -23,9 +23,45 @@ ImageBuffer::ImageBuffer(int width, int height)
 ImageBuffer::ImageBuffer(const ImageBuffer& other) = default;
 ImageBuffer& ImageBuffer::operator=(const ImageBuffer& other) = default;
 
+namespace {
+
+// True if the bytes start with the signature of a format whose OpenCV decoder yoloxrt accepts:
+// JPEG, PNG, BMP, TIFF, WebP, PNM (P1-P6 followed by white space, as OpenCV's PxM decoder checks)
+// or JPEG 2000. Anything else never reaches cv::imdecode, which would otherwise hand it to GDAL
+// and GDCM: a large attack surface (a fuzzed PGM-lookalike with "DICM" at byte 128 made GDCM
+// abort the process).
+bool has_accepted_signature(const std::vector<uint8_t>& b) {
+  auto starts = [&](std::initializer_list<uint8_t> sig, size_t at = 0) {
+    if (b.size() < at + sig.size()) return false;
+    size_t i = at;
+    for (uint8_t c : sig)
+      if (b[i++] != c) return false;
+    return true;
+  };
+  if (starts({0xFF, 0xD8, 0xFF})) return true;                                        // JPEG
+  if (starts({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) return true;             // PNG
+  if (starts({'B', 'M'})) return true;                                                // BMP
+  if (starts({'I', 'I', 0x2A, 0x00}) || starts({'M', 'M', 0x00, 0x2A})) return true;  // TIFF
+  if (starts({'R', 'I', 'F', 'F'}) && starts({'W', 'E', 'B', 'P'}, 8)) return true;   // WebP
+  if (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' &&
+      std::isspace(static_cast<unsigned char>(b[2])))
+    return true;  // PNM
+  if (starts({0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A}) ||
+      starts({0xFF, 0x4F, 0xFF, 0x51}))
+    return true;  // JPEG 2000
+  return false;
+}
+
+}  // namespace
+
 ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
                          uint64_t max_pixels) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
+  if (!has_accepted_signature(bytes))
+    throw Error(ErrorKind::kCorrupt,
+                "not a readable image: its first bytes are not those of a JPEG, PNG, BMP, TIFF, "
+                "WebP, PNM or JPEG 2000 file",
+                name);
   // A few header bytes can declare an image whose decoding would allocate gigabytes.
   check_image_pixels(bytes, name, max_pixels);
   cv::Mat mat;
