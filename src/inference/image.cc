@@ -38,6 +38,11 @@ bool has_accepted_signature(const std::vector<uint8_t>& b) {
       if (b[i++] != c) return false;
     return true;
   };
+  // OpenCV takes the first decoder whose signature matches, so bytes that pass the checks below
+  // but fail the chosen decoder's stricter one (libwebp's header check, say) move on to the next
+  // candidates. The only one that can still claim them is the DICOM decoder (GDCM), whose
+  // signature is "DICM" at byte 128: refuse that outright.
+  if (starts({'D', 'I', 'C', 'M'}, 128)) return false;
   if (starts({0xFF, 0xD8, 0xFF})) return true;                                        // JPEG
   if (starts({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) return true;             // PNG
   if (starts({'B', 'M'})) return true;                                                // BMP
