@@ -44,14 +44,16 @@ struct WrapperOptions {
 };
 
 // Returns a ModelProto (graph, opset import, IR version; no metadata) computing the wrapped
-// network. The tensors' data is moved out of `canonical` into the graph (shapes stay). Throws Error(kMismatch) listing missing / unexpected / mis-shaped keys by name,
-// Error(kInvalidArgument) for impossible options.
+// network. The tensors' data is moved out of `canonical` into the graph (shapes stay). Throws
+// Error(kMismatch) listing missing / unexpected / mis-shaped keys by name, Error(kInvalidArgument)
+// for impossible options.
 onnx::ModelProto build_model(const Architecture& arch, StateDict& canonical,
                              const WrapperOptions& options);
 
 // The canonical parameters (name, shape) that `arch` needs, in graph order: what a state dict must
 // hold, minus BatchNorm's num_batches_tracked.
-std::vector<std::pair<std::string, std::vector<int64_t>>> parameter_shapes(const Architecture& arch);
+std::vector<std::pair<std::string, std::vector<int64_t>>> parameter_shapes(
+    const Architecture& arch);
 
 // IR version matching an opset (11 -> 6, 12..14 -> 7, 15..17 -> 8).
 int ir_version_for_opset(int opset);
