@@ -168,7 +168,20 @@ class DetectorImpl final : public Detector {
     auto r = detect(std::span<const Image>(&image, 1));
     return std::move(r[0]);
   }
-  std::vector<std::vector<Detection>> detect(std::span<const Image> images) const override;
+  std::vector<std::vector<Detection>> detect(std::span<const Image> images) const override {
+    return detect_with(images, {});
+  }
+  std::vector<std::vector<Detection>> detect(std::span<const Image> images,
+                                             std::span<const DetectParams> params) const override {
+    if (params.size() != images.size())
+      throw Error(ErrorKind::kInvalidArgument, "detect: " + std::to_string(params.size()) +
+                                                   " params for " + std::to_string(images.size()) +
+                                                   " images");
+    for (const auto& p : params)
+      if (!(p.conf >= 0.f && p.conf <= 1.f) || !(p.iou >= 0.f && p.iou <= 1.f))
+        throw Error(ErrorKind::kInvalidArgument, "detect: conf and iou must be in [0, 1]");
+    return detect_with(images, params);
+  }
   const ModelMetadata& metadata() const override { return md_; }
   const DetectorOptions& options() const override { return options_; }
   bool fixed_input() const override { return fixed_input_; }
@@ -184,9 +197,12 @@ class DetectorImpl final : public Detector {
   void create_session(const fs::path& path);
   void resolve_model();
   // Runs one group of images that share the input size of `plan0`; writes results[indices[i]].
+  // `params` is empty (the options' thresholds) or holds one entry per image.
   void run_group(std::span<const Image> images, const std::vector<size_t>& indices,
-                 const std::vector<ResizePlan>& plans,
+                 const std::vector<ResizePlan>& plans, std::span<const DetectParams> params,
                  std::vector<std::vector<Detection>>& results) const;
+  std::vector<std::vector<Detection>> detect_with(std::span<const Image> images,
+                                                  std::span<const DetectParams> params) const;
 
   fs::path path_;
   DetectorOptions options_;
@@ -419,6 +435,7 @@ void DetectorImpl::resolve_model() {
 
 void DetectorImpl::run_group(std::span<const Image> images, const std::vector<size_t>& indices,
                              const std::vector<ResizePlan>& plans,
+                             std::span<const DetectParams> params,
                              std::vector<std::vector<Detection>>& results) const {
   const bool timed = options_.collect_timing;
   const uint64_t t0 = timed ? now_ns() : 0;
@@ -470,25 +487,27 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
                     std::to_string(indices.size()) + " images of rows",
                 path_.string());
   const size_t n = per_out / k;
-  const NmsOptions nms_options{options_.iou, options_.per_class, options_.max_det};
+  const DetectParams defaults{options_.conf, options_.iou, options_.per_class, options_.max_det};
   for (size_t i = 0; i < indices.size(); ++i) {
     const float* rows = data + i * per_out;
     const ResizePlan& plan = plans[indices[i]];
+    const DetectParams& p = params.empty() ? defaults : params[indices[i]];
+    const NmsOptions nms_options{p.iou, p.per_class, p.max_det};
     std::vector<Detection> dets;
     try {
       switch (md_.output_format) {
         case OutputFormat::kRaw:
           dets =
-              decode_raw_output(rows, n, k, plan.input_h, plan.input_w, md_.strides, options_.conf);
+              decode_raw_output(rows, n, k, plan.input_h, plan.input_w, md_.strides, p.conf);
           break;
         case OutputFormat::kDecoded:
           if (k != 6)
             throw Error(ErrorKind::kMismatch,
                         "decoded output needs K = 6, got " + std::to_string(k));
-          dets = decode_decoded_output(rows, n, options_.conf);
+          dets = decode_decoded_output(rows, n, p.conf);
           break;
         case OutputFormat::kMegviiDecoded:
-          dets = decode_megvii_decoded_output(rows, n, k, options_.conf);
+          dets = decode_megvii_decoded_output(rows, n, k, p.conf);
           break;
       }
     } catch (const Error& e) {
@@ -510,7 +529,8 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
   }
 }
 
-std::vector<std::vector<Detection>> DetectorImpl::detect(std::span<const Image> images) const {
+std::vector<std::vector<Detection>> DetectorImpl::detect_with(
+    std::span<const Image> images, std::span<const DetectParams> params) const {
   std::vector<std::vector<Detection>> results(images.size());
   std::vector<ResizePlan> plans;
   plans.reserve(images.size());
@@ -520,13 +540,13 @@ std::vector<std::vector<Detection>> DetectorImpl::detect(std::span<const Image> 
     plans.push_back(plan_for(im.width, im.height));
   }
   if (!batch_dynamic_) {
-    for (size_t i = 0; i < images.size(); ++i) run_group(images, {i}, plans, results);
+    for (size_t i = 0; i < images.size(); ++i) run_group(images, {i}, plans, params, results);
     return results;
   }
   std::map<std::pair<int, int>, std::vector<size_t>> groups;
   for (size_t i = 0; i < images.size(); ++i)
     groups[{plans[i].input_h, plans[i].input_w}].push_back(i);
-  for (const auto& [size, idx] : groups) run_group(images, idx, plans, results);
+  for (const auto& [size, idx] : groups) run_group(images, idx, plans, params, results);
   return results;
 }
 
