@@ -57,6 +57,24 @@ bool has_accepted_signature(const std::vector<uint8_t>& b) {
   return false;
 }
 
+// A JPEG cut short: libjpeg decodes what is there, fills the rest with grey and only warns, so
+// cv::imdecode succeeds. The end-of-image marker (FF D9) must follow the last start-of-scan
+// marker (FF DA); neither can occur inside entropy-coded data (0xFF is stuffed there), and an
+// EXIF thumbnail's own scan and EOI come before the main image's.
+bool jpeg_truncated(const std::vector<uint8_t>& b) {
+  if (b.size() < 3 || b[0] != 0xFF || b[1] != 0xD8 || b[2] != 0xFF) return false;
+  size_t sos = std::string::npos;
+  for (size_t i = b.size() - 1; i-- > 0;)
+    if (b[i] == 0xFF && b[i + 1] == 0xDA) {
+      sos = i;
+      break;
+    }
+  if (sos == std::string::npos) return false;  // no scan at all: the decoder refuses it
+  for (size_t i = sos + 2; i + 1 < b.size(); ++i)
+    if (b[i] == 0xFF && b[i + 1] == 0xD9) return false;
+  return true;
+}
+
 }  // namespace
 
 bool has_image_signature(const std::vector<uint8_t>& bytes) { return has_accepted_signature(bytes); }
@@ -71,6 +89,9 @@ ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& n
                 name);
   // A few header bytes can declare an image whose decoding would allocate gigabytes.
   check_image_pixels(bytes, name, max_pixels);
+  if (jpeg_truncated(bytes))
+    throw Error(ErrorKind::kCorrupt,
+                "truncated JPEG: the data ends before the image's end-of-image marker", name);
   cv::Mat mat;
   std::string why;
   if (!detail::image_io().decode(bytes.data(), bytes.size(), &mat, &why))
