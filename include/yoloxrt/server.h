@@ -34,9 +34,9 @@ struct ServerOptions {
   int http_threads = 64;  // connections served at once (each keep-alive connection holds one)
 
   // Dynamic batching of /v1 detect requests, per model.
-  int max_batch = 8;               // images per Run (1 = no batching)
-  double max_queue_delay_ms = 2;   // how long the first image of a batch waits for company
-  size_t max_queue = 256;          // images waiting; beyond that 503 with Retry-After
+  int max_batch = 8;              // images per Run (1 = no batching)
+  double max_queue_delay_ms = 2;  // how long the first image of a batch waits for company
+  size_t max_queue = 256;         // images waiting; beyond that 503 with Retry-After
 
   double max_body_mb = 32;      // larger bodies: 413, judged from Content-Length before reading
   double timeout_s = 30;        // per read/write on a connection, and for a whole request body

@@ -26,8 +26,8 @@ size_t element_size(std::string_view element_type);
 // REQUIRES (for Session::run): bytes.size() == element_size(element_type) * product(shape).
 struct NamedTensor {
   std::string name;
-  std::string element_type;     // as in TensorInfo ("float32", "uint8", ...)
-  std::vector<int64_t> shape;   // all dims >= 0
+  std::string element_type;    // as in TensorInfo ("float32", "uint8", ...)
+  std::vector<int64_t> shape;  // all dims >= 0
   std::vector<uint8_t> bytes;
 };
 

@@ -47,8 +47,8 @@ void run_serve(ServeArgs& a) {
   std::string names;
   for (const auto& m : o.models) names += (names.empty() ? "" : ", ") + m.stem().string();
   // Always printed (also with --quiet): with --port 0 it is how the caller learns the port.
-  std::fprintf(stderr, "yoloxrt serve: listening on http://%s:%d (models: %s)\n",
-               o.host.c_str(), server->port(), names.c_str());
+  std::fprintf(stderr, "yoloxrt serve: listening on http://%s:%d (models: %s)\n", o.host.c_str(),
+               server->port(), names.c_str());
   std::fflush(stderr);
   int sig = 0;
   sigwait(&signals, &sig);
@@ -76,8 +76,7 @@ void register_serve(CLI::App& app, int& /*exit_code*/) {
       "serve",
       "Serve models over HTTP: KServe v2 / Triton protocol (/v2/...), POST /v1/detect with an "
       "image, /metrics");
-  cmd->add_option("models", a->models, "ONNX models; each is named by its file stem")
-      ->required();
+  cmd->add_option("models", a->models, "ONNX models; each is named by its file stem")->required();
   ServerOptions& s = a->server;
   cmd->add_option("--host", s.host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", s.port, "Port (0 = any free port, printed at start)")

@@ -107,9 +107,9 @@ class SessionImpl final : public Session {
         throw Error(ErrorKind::kInvalidArgument, "input '" + info.name + "' is missing", file_);
       const NamedTensor& t = *it->second;
       // ORT only reads the buffer; CreateTensor takes a non-const pointer.
-      values.push_back(Ort::Value::CreateTensor(
-          mem, const_cast<uint8_t*>(t.bytes.data()), t.bytes.size(), t.shape.data(),
-          t.shape.size(), find_type(t.element_type)->ort));
+      values.push_back(Ort::Value::CreateTensor(mem, const_cast<uint8_t*>(t.bytes.data()),
+                                                t.bytes.size(), t.shape.data(), t.shape.size(),
+                                                find_type(t.element_type)->ort));
       in_names.push_back(info.name.c_str());
     }
     std::vector<std::string> wanted = output_names;
@@ -150,10 +150,10 @@ class SessionImpl final : public Session {
   void check_input(const TensorInfo& info, const NamedTensor& t) const {
     const std::string what = "input '" + t.name + "': ";
     if (t.element_type != info.element_type)
-      throw Error(ErrorKind::kInvalidArgument,
-                  what + "element type " + t.element_type + ", the model wants " +
-                      info.element_type,
-                  file_);
+      throw Error(
+          ErrorKind::kInvalidArgument,
+          what + "element type " + t.element_type + ", the model wants " + info.element_type,
+          file_);
     const TypeEntry* type = find_type(t.element_type);
     if (!type)
       throw Error(ErrorKind::kInvalidArgument, what + "unsupported element type " + t.element_type,
@@ -174,8 +174,9 @@ class SessionImpl final : public Session {
                   file_);
     if (too_many || count * type->size != t.bytes.size())
       throw Error(ErrorKind::kInvalidArgument,
-                  what + "shape " + dims_string(t.shape) + " needs " + (too_many ? std::string("more") : std::to_string(count)) +
-                      " elements, got " + std::to_string(t.bytes.size() / type->size),
+                  what + "shape " + dims_string(t.shape) + " needs " +
+                      (too_many ? std::string("more") : std::to_string(count)) + " elements, got " +
+                      std::to_string(t.bytes.size() / type->size),
                   file_);
   }
 

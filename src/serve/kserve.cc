@@ -16,14 +16,12 @@ struct TypePair {
   const char* kserve;
   const char* element;
 };
-constexpr TypePair kTypes[] = {{"BOOL", "bool"},    {"UINT8", "uint8"},   {"UINT16", "uint16"},
+constexpr TypePair kTypes[] = {{"BOOL", "bool"},     {"UINT8", "uint8"},   {"UINT16", "uint16"},
                                {"UINT32", "uint32"}, {"UINT64", "uint64"}, {"INT8", "int8"},
                                {"INT16", "int16"},   {"INT32", "int32"},   {"INT64", "int64"},
                                {"FP32", "float32"},  {"FP64", "float64"}};
 
-[[noreturn]] void bad(const std::string& what) {
-  throw Error(ErrorKind::kInvalidArgument, what);
-}
+[[noreturn]] void bad(const std::string& what) { throw Error(ErrorKind::kInvalidArgument, what); }
 
 // Appends one JSON leaf as a T, refusing non-numbers, non-integers for integer types and values
 // outside T's range.
@@ -49,7 +47,8 @@ void append_value(const json& v, const std::string& input, std::vector<uint8_t>&
     } else if (v.is_number_integer()) {
       const int64_t i = v.get<int64_t>();
       ok = i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-           (i < 0 || static_cast<uint64_t>(i) <= static_cast<uint64_t>(std::numeric_limits<T>::max()));
+           (i < 0 ||
+            static_cast<uint64_t>(i) <= static_cast<uint64_t>(std::numeric_limits<T>::max()));
       value = static_cast<T>(i);
     }
     if (!ok) bad("input '" + input + "': " + v.dump() + " is not a value of its integer datatype");
@@ -219,8 +218,8 @@ std::string infer_response(const std::string& name, const std::string& id,
   for (size_t i = 0; i < outputs.size(); ++i) {
     const NamedTensor& t = outputs[i];
     if (i) s += ',';
-    s += "{\"name\":" + json(t.name).dump() + ",\"datatype\":\"" +
-         kserve_datatype(t.element_type) + "\",\"shape\":" + json(t.shape).dump() + ",\"data\":[";
+    s += "{\"name\":" + json(t.name).dump() + ",\"datatype\":\"" + kserve_datatype(t.element_type) +
+         "\",\"shape\":" + json(t.shape).dump() + ",\"data\":[";
     write_data(t, s);
     s += "]}";
   }

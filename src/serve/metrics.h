@@ -40,7 +40,7 @@ class Metrics {
   };
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::string, Histogram> latency_;      // by endpoint
+  std::map<std::string, Histogram> latency_;                   // by endpoint
   std::map<std::string, std::map<size_t, uint64_t>> batches_;  // model -> size -> runs
   std::map<std::string, size_t> queue_depth_;
 };

@@ -111,12 +111,11 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
   }
   res.set_header("Connection", "close");
   const size_t size = body.size();
-  res.set_content_provider(size, kJson,
-                           [body = std::move(body)](size_t offset, size_t length,
-                                                    httplib::DataSink& sink) {
-                             sink.write(body.data() + offset, length);
-                             return false;  // close the connection (see above)
-                           });
+  res.set_content_provider(
+      size, kJson, [body = std::move(body)](size_t offset, size_t length, httplib::DataSink& sink) {
+        sink.write(body.data() + offset, length);
+        return false;  // close the connection (see above)
+      });
 }
 
 // A strict number parse of a query parameter.
@@ -291,8 +290,8 @@ void ServerImpl::load_models() {
       const auto& shape = m->io.inputs.at(0).shape;
       const bool dynamic_batch = !shape.empty() && shape[0] < 0;
       const size_t max_batch = dynamic_batch ? static_cast<size_t>(options_.max_batch) : 1;
-      const auto delay = std::chrono::microseconds(
-          static_cast<int64_t>(options_.max_queue_delay_ms * 1000));
+      const auto delay =
+          std::chrono::microseconds(static_cast<int64_t>(options_.max_queue_delay_ms * 1000));
       m->batcher = std::make_unique<DetectBatcher>(*m->detector, m->name, max_batch, delay,
                                                    options_.max_queue, metrics_);
     }
@@ -377,16 +376,16 @@ void ServerImpl::handle_detect(const httplib::Request& req, httplib::Response& r
     Model* m = model_name.empty() ? models_.front().get() : find_model(model_name);
     if (!m) throw HttpError{404, "unknown model '" + model_name + "'"};
     if (!m->detector)
-      throw HttpError{400, "model '" + m->name + "' is not a YOLOX detector (" +
-                               m->not_a_detector + "): use /v2/models/" + m->name + "/infer"};
+      throw HttpError{400, "model '" + m->name + "' is not a YOLOX detector (" + m->not_a_detector +
+                               "): use /v2/models/" + m->name + "/infer"};
     const DetectorOptions& d = m->detector->options();
     DetectParams params{d.conf, d.iou, d.per_class, d.max_det};
     for (const auto& [key, value] : req.params) {
       if (key == "conf" || key == "iou") {
         const auto v = parse_number<float>(value);
         if (!v || !(*v >= 0.f && *v <= 1.f))
-          throw HttpError{400, "query parameter " + key + " must be a number in [0, 1], got '" +
-                                   value + "'"};
+          throw HttpError{
+              400, "query parameter " + key + " must be a number in [0, 1], got '" + value + "'"};
         (key == "conf" ? params.conf : params.iou) = *v;
       } else if (key == "max_det") {
         const auto v = parse_number<size_t>(value);
@@ -397,8 +396,8 @@ void ServerImpl::handle_detect(const httplib::Request& req, httplib::Response& r
           throw HttpError{400, "query parameter per_class must be true or false"};
         params.per_class = value == "true" || value == "1";
       } else {
-        throw HttpError{400, "unknown query parameter '" + key +
-                                 "' (known: conf, iou, max_det, per_class)"};
+        throw HttpError{
+            400, "unknown query parameter '" + key + "' (known: conf, iou, max_det, per_class)"};
       }
     }
     const std::string body = read_body(req, reader);
@@ -406,8 +405,9 @@ void ServerImpl::handle_detect(const httplib::Request& req, httplib::Response& r
     if (body.empty()) throw HttpError{400, "the request body is empty: send an image"};
     std::vector<uint8_t> bytes(body.begin(), body.end());
     if (!has_image_signature(bytes))
-      throw HttpError{415, "the request body is not an image (JPEG, PNG, BMP, TIFF, WebP, PNM or "
-                           "JPEG 2000)"};
+      throw HttpError{415,
+                      "the request body is not an image (JPEG, PNG, BMP, TIFF, WebP, PNM or "
+                      "JPEG 2000)"};
     ImageBuffer image;
     try {
       image = decode_image(bytes, "request body", max_pixels_);
@@ -497,40 +497,38 @@ void ServerImpl::install_routes() {
   });
   // Clients that ask first (Expect: 100-continue, as curl does for large bodies) are refused
   // before they send anything.
-  http_.set_expect_100_continue_handler([this](const httplib::Request& req,
-                                               httplib::Response& res) {
-    const auto len = parse_number<uint64_t>(req.get_header_value("Content-Length"));
-    if (len && *len > max_body_) {
-      t_request = {true, Clock::now(), "other"};
-      if (const Route* route = match_route(req.path)) t_request.endpoint = route->endpoint;
-      send_error(res, 413,
-                 "the request body (" + std::to_string(*len) + " bytes) is larger than " +
-                     std::to_string(max_body_) + " bytes (--max-body-mb)",
-                 true);
-      return 413;
-    }
-    return 100;
-  });
+  http_.set_expect_100_continue_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        const auto len = parse_number<uint64_t>(req.get_header_value("Content-Length"));
+        if (len && *len > max_body_) {
+          t_request = {true, Clock::now(), "other"};
+          if (const Route* route = match_route(req.path)) t_request.endpoint = route->endpoint;
+          send_error(res, 413,
+                     "the request body (" + std::to_string(*len) + " bytes) is larger than " +
+                         std::to_string(max_body_) + " bytes (--max-body-mb)",
+                     true);
+          return 413;
+        }
+        return 100;
+      });
   // Errors httplib answers itself (a malformed request line, an over-long URI) get the KServe
   // error body too.
-  http_.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty() || res.has_header("Content-Type"))
-      return httplib::Server::HandlerResponse::Unhandled;
-    std::string what = "HTTP " + std::to_string(res.status);
-    if (res.status == 400) what += ": malformed request";
-    if (res.status == 413) what += ": request body too large";
-    if (res.status == 414) what += ": request URI too long";
-    res.set_content(error_body(what), kJson);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  http_.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty() || res.has_header("Content-Type"))
+          return httplib::Server::HandlerResponse::Unhandled;
+        std::string what = "HTTP " + std::to_string(res.status);
+        if (res.status == 400) what += ": malformed request";
+        if (res.status == 413) what += ": request body too large";
+        if (res.status == 414) what += ": request URI too long";
+        res.set_content(error_body(what), kJson);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   http_.set_logger([this](const httplib::Request&, const httplib::Response& res) {
     const double seconds =
-        t_request.active
-            ? std::chrono::duration<double>(Clock::now() - t_request.start).count()
-            : 0.0;
-    metrics_.record_request(t_request.active ? t_request.endpoint : "other", res.status,
-                            seconds);
+        t_request.active ? std::chrono::duration<double>(Clock::now() - t_request.start).count()
+                         : 0.0;
+    metrics_.record_request(t_request.active ? t_request.endpoint : "other", res.status, seconds);
     t_request = {};
   });
 
@@ -544,11 +542,10 @@ void ServerImpl::install_routes() {
       send_error(res, 503, "the server is shutting down", false);
   });
   http_.Get(R"(/v2/?)", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(json{{"name", "yoloxrt"},
-                         {"version", version_string()},
-                         {"extensions", json::array()}}
-                        .dump(),
-                    kJson);
+    res.set_content(
+        json{{"name", "yoloxrt"}, {"version", version_string()}, {"extensions", json::array()}}
+            .dump(),
+        kJson);
   });
   const std::string model = "/v2/models/([^/]+)(?:/versions/([^/]+))?";
   auto model_get = [this](bool ready_only) {
@@ -557,7 +554,10 @@ void ServerImpl::install_routes() {
       const std::string version = req.matches[2];
       Model* m = find_model(name);
       if (!m || (!version.empty() && version != "1")) {
-        send_error(res, 404, "unknown model '" + name + (version.empty() ? "" : "' version '" + version) + "'", false);
+        send_error(
+            res, 404,
+            "unknown model '" + name + (version.empty() ? "" : "' version '" + version) + "'",
+            false);
         return;
       }
       if (ready_only) {
@@ -572,14 +572,12 @@ void ServerImpl::install_routes() {
   };
   http_.Get(model, model_get(false));
   http_.Get(model + "/ready", model_get(true));
-  http_.Post(model + "/infer", [this](const httplib::Request& req, httplib::Response& res,
-                                      const httplib::ContentReader& reader) {
-    handle_infer(req, res, reader);
-  });
-  http_.Post("/v1/detect", [this](const httplib::Request& req, httplib::Response& res,
-                                  const httplib::ContentReader& reader) {
-    handle_detect(req, res, reader, "");
-  });
+  http_.Post(model + "/infer",
+             [this](const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader& reader) { handle_infer(req, res, reader); });
+  http_.Post("/v1/detect",
+             [this](const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader& reader) { handle_detect(req, res, reader, ""); });
   http_.Post("/v1/models/([^/]+)/detect",
              [this](const httplib::Request& req, httplib::Response& res,
                     const httplib::ContentReader& reader) {

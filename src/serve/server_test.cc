@@ -101,8 +101,7 @@ class ServeTest : public ::testing::Test {
     // Megvii's released ONNX (fixed batch 1) and yoloxrt's export of the same weights (dynamic
     // batch), served side by side.
     ExportOptions eo;
-    export_checkpoint(*fx / "megvii-nano" / "yolox_nano.pth", *tmp_ / "nano_dyn.onnx", eo,
-                      nullptr);
+    export_checkpoint(*fx / "megvii-nano" / "yolox_nano.pth", *tmp_ / "nano_dyn.onnx", eo, nullptr);
     ServerOptions o;
     o.models = {*fx / "megvii-nano" / "yolox_nano.onnx", *tmp_ / "nano_dyn.onnx"};
     o.port = 0;
@@ -121,7 +120,8 @@ class ServeTest : public ::testing::Test {
     server_ = nullptr;
   }
   void SetUp() override {
-    if (!server_) GTEST_SKIP() << "fixtures not found: set YOLOXRT_FIXTURES or place ../shared/fixtures";
+    if (!server_)
+      GTEST_SKIP() << "fixtures not found: set YOLOXRT_FIXTURES or place ../shared/fixtures";
   }
 
   static httplib::Client client() {
@@ -187,8 +187,9 @@ TEST_F(ServeTest, HealthAndMetadataEndpoints) {
   auto metrics = c.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find("yoloxrt_requests_total{endpoint=\"/v2/health/live\",status=\"200\"}"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics->body.find("yoloxrt_requests_total{endpoint=\"/v2/health/live\",status=\"200\"}"),
+      std::string::npos)
       << metrics->body;
   for (const char* name : {"yoloxrt_request_duration_seconds_bucket", "yoloxrt_queue_depth",
                            "yoloxrt_in_flight", "# TYPE yoloxrt_batch_size histogram"})
@@ -235,12 +236,11 @@ TEST_F(ServeTest, InferEqualsDirectOrtRun) {
   std::vector<int64_t> shape;
   const auto expected = testing::run_onnx(dir / "yolox_nano.onnx", {1, 3, 416, 416}, input, &shape);
 
-  json req = {{"id", "dog-1"},
-              {"inputs", {{{"name", "images"},
-                           {"shape", {1, 3, 416, 416}},
-                           {"datatype", "FP32"},
-                           {"data", input}}}},
-              {"outputs", {{{"name", "output"}}}}};
+  json req = {
+      {"id", "dog-1"},
+      {"inputs",
+       {{{"name", "images"}, {"shape", {1, 3, 416, 416}}, {"datatype", "FP32"}, {"data", input}}}},
+      {"outputs", {{{"name", "output"}}}}};
   auto r = client().Post("/v2/models/yolox_nano/infer", req.dump(), "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body.substr(0, 500);
@@ -307,13 +307,23 @@ TEST_F(ServeTest, BadRequestMatrix) {
       {"bad query value", "POST", "/v1/detect?conf=high", jpeg, "image/jpeg", 400},
       {"unknown query", "POST", "/v1/detect?confidence=0.2", jpeg, "image/jpeg", 400},
       {"unknown model (v1)", "POST", "/v1/models/nope/detect", jpeg, "image/jpeg", 404},
-      {"malformed JSON", "POST", "/v2/models/yolox_nano/infer", "{\"inputs\": [", "application/json", 400},
-      {"JSON not an object", "POST", "/v2/models/yolox_nano/infer", "[1, 2]", "application/json", 400},
-      {"wrong tensor name", "POST", "/v2/models/yolox_nano/infer", infer_with(wrong_name), "application/json", 400},
-      {"wrong datatype", "POST", "/v2/models/yolox_nano/infer", infer_with(wrong_type), "application/json", 400},
-      {"wrong shape", "POST", "/v2/models/yolox_nano/infer", infer_with(wrong_shape), "application/json", 400},
+      {"malformed JSON", "POST", "/v2/models/yolox_nano/infer", "{\"inputs\": [",
+       "application/json", 400},
+      {"JSON not an object", "POST", "/v2/models/yolox_nano/infer", "[1, 2]", "application/json",
+       400},
+      {"wrong tensor name", "POST", "/v2/models/yolox_nano/infer", infer_with(wrong_name),
+       "application/json", 400},
+      {"wrong datatype", "POST", "/v2/models/yolox_nano/infer", infer_with(wrong_type),
+       "application/json", 400},
+      {"wrong shape", "POST", "/v2/models/yolox_nano/infer", infer_with(wrong_shape),
+       "application/json", 400},
       {"too little data", "POST", "/v2/models/yolox_nano/infer",
-       json{{"inputs", {{{"name", "images"}, {"shape", {1, 3, 416, 416}}, {"datatype", "FP32"}, {"data", {1, 2, 3}}}}}}.dump(),
+       json{{"inputs",
+             {{{"name", "images"},
+               {"shape", {1, 3, 416, 416}},
+               {"datatype", "FP32"},
+               {"data", {1, 2, 3}}}}}}
+           .dump(),
        "application/json", 400},
       {"unknown model (v2)", "POST", "/v2/models/nope/infer", "{}", "application/json", 404},
       {"unknown model metadata", "GET", "/v2/models/nope", "", "", 404},
@@ -326,9 +336,10 @@ TEST_F(ServeTest, BadRequestMatrix) {
   for (const Row& row : rows) {
     SCOPED_TRACE(row.what);
     auto c = client();
-    httplib::Result r = row.method == "GET"    ? c.Get(row.path.c_str())
-                        : row.method == "PUT"  ? c.Put(row.path.c_str(), row.body, row.content_type.c_str())
-                                               : c.Post(row.path.c_str(), row.body, row.content_type.c_str());
+    httplib::Result r = row.method == "GET" ? c.Get(row.path.c_str())
+                        : row.method == "PUT"
+                            ? c.Put(row.path.c_str(), row.body, row.content_type.c_str())
+                            : c.Post(row.path.c_str(), row.body, row.content_type.c_str());
     ASSERT_TRUE(r) << "no response: " << httplib::to_string(r.error());
     EXPECT_EQ(r->status, row.status) << r->body;
     const json body = json::parse(r->body, nullptr, false);
@@ -357,8 +368,7 @@ TEST_F(ServeTest, OversizedBodyRefusedBeforeReading) {
   EXPECT_TRUE(closed) << "the connection should be closed after refusing an unread body";
 
   // Chunked bodies have no declared length: they are counted while read.
-  std::string chunked =
-      "POST /v1/detect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string chunked = "POST /v1/detect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::string chunk(256 * 1024, 'x');
   for (int i = 0; i < 36; ++i) chunked += "40000\r\n" + chunk + "\r\n";
   chunked += "0\r\n\r\n";
@@ -440,12 +450,15 @@ TEST(ServeQueue, FullQueueAnswers503WithRetryAfter) {
     httplib::Client c("127.0.0.1", server->port());
     c.set_read_timeout(30, 0);
     auto r = c.Post("/v1/detect", photo, "image/jpeg");
-    return r ? std::make_pair(r->status, r->get_header_value("Retry-After")) : std::make_pair(-1, std::string());
+    return r ? std::make_pair(r->status, r->get_header_value("Retry-After"))
+             : std::make_pair(-1, std::string());
   };
   auto a = std::async(std::launch::async, post);
   auto b = std::async(std::launch::async, post);
   // Wait until both are queued.
-  for (int i = 0; i < 400 && server->metrics_text().find("yoloxrt_queue_depth{model=\"nano_dyn\"} 2") == std::string::npos; ++i)
+  for (int i = 0; i < 400 && server->metrics_text().find(
+                                 "yoloxrt_queue_depth{model=\"nano_dyn\"} 2") == std::string::npos;
+       ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   const auto third = post();
   EXPECT_EQ(third.first, 503);
@@ -468,8 +481,8 @@ TEST(ServeShutdown, SigtermFinishesInFlightAndExitsZero) {
   const std::string cli = testing::cli_path();
   const std::string model = (tmp / "nano_dyn.onnx").string();
   // The in-flight request waits 1.5 s in the batcher for company that never comes.
-  std::vector<std::string> args = {cli, "serve", model, "--port", "0", "--threads", "1",
-                                   "--max-queue-delay-ms", "1500"};
+  std::vector<std::string> args = {
+      cli, "serve", model, "--port", "0", "--threads", "1", "--max-queue-delay-ms", "1500"};
   std::vector<char*> argv;
   for (auto& s : args) argv.push_back(s.data());
   argv.push_back(nullptr);
