@@ -6,6 +6,8 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "inference/model_inspect.h"
+#include "inference/ort_session.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt {
@@ -45,40 +47,24 @@ const TypeEntry* find_type(ONNXTensorElementDataType ort) {
   return nullptr;
 }
 
-Ort::Env& session_env() {
-  // ONNX Runtime keeps one environment per process; this handle shares it with the Detector's.
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "yoloxrt");
-  return env;
-}
-
-std::string dims_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
-  return s + "]";
-}
-
 class SessionImpl final : public Session {
  public:
   SessionImpl(const fs::path& path, const SessionOptions& options) : file_(path.string()) {
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-      throw Error(ErrorKind::kNotFound, "model file does not exist", file_);
-    for (const auto& p : options.providers)
-      if (p != "cpu" && p != "CPUExecutionProvider")
-        throw Error(ErrorKind::kUnsupported,
-                    "Session runs on the CPU execution provider only, not '" + p + "'", file_);
+    detail::require_model_file(path);
     if (options.threads < 0)
       throw Error(ErrorKind::kInvalidArgument, "threads must be >= 0", file_);
-    io_ = inspect_model(path);
+    Ort::SessionOptions so = detail::make_session_options(options.threads, options.providers, file_);
     try {
-      Ort::SessionOptions so;
-      so.SetIntraOpNumThreads(options.threads);
-      so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-      session_ = std::make_unique<Ort::Session>(session_env(), path.c_str(), so);
+      session_ = std::make_unique<Ort::Session>(detail::ort_env(), path.c_str(), so);
     } catch (const Ort::Exception& e) {
       throw Error(ErrorKind::kCorrupt,
                   std::string("ONNX Runtime cannot load the model: ") + e.what(), file_);
+    }
+    try {
+      io_ = detail::read_model_io(*session_);
+    } catch (const Ort::Exception& e) {
+      throw Error(ErrorKind::kCorrupt,
+                  std::string("cannot read the model's signature: ") + e.what(), file_);
     }
   }
 
@@ -169,12 +155,12 @@ class SessionImpl final : public Session {
     }
     if (!ok)
       throw Error(ErrorKind::kInvalidArgument,
-                  what + "shape " + dims_string(t.shape) + " does not fit the model's " +
-                      dims_string(info.shape),
+                  what + "shape " + detail::shape_string(t.shape) + " does not fit the model's " +
+                      detail::shape_string(info.shape),
                   file_);
     if (too_many || count * type->size != t.bytes.size())
       throw Error(ErrorKind::kInvalidArgument,
-                  what + "shape " + dims_string(t.shape) + " needs " +
+                  what + "shape " + detail::shape_string(t.shape) + " needs " +
                       (too_many ? std::string("more") : std::to_string(count)) + " elements, got " +
                       std::to_string(t.bytes.size() / type->size),
                   file_);

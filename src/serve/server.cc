@@ -23,6 +23,7 @@
 #include "yoloxrt/error.h"
 #include "yoloxrt/image.h"
 #include "yoloxrt/model_metadata.h"
+#include "yoloxrt/results.h"
 #include "yoloxrt/session.h"
 
 namespace yoloxrt {
@@ -133,14 +134,14 @@ struct InFlight {
   std::atomic<int>& n_;
 };
 
-json detections_json(const std::vector<Detection>& dets, const std::vector<std::string>& names) {
-  json arr = json::array();
-  for (const auto& d : dets)
-    arr.push_back({{"label", class_label(names, d.class_id)},
-                   {"class_id", d.class_id},
-                   {"score", d.score},
-                   {"box", {d.box.x1, d.box.y1, d.box.x2, d.box.y2}}});
-  return arr;
+// One image's answer: detect's JSON object (yoloxrt/results.h) without the "image" key, which
+// names a file and a request has none.
+std::string detect_answer(int width, int height, std::vector<Detection> dets,
+                          const std::vector<std::string>& names) {
+  const ImageResult r{"", std::nullopt, width, height, std::move(dets)};
+  auto j = nlohmann::ordered_json::parse(detection_json(r, names));
+  j.erase("image");
+  return j.dump();
 }
 
 class ServerImpl final : public Server {
@@ -421,11 +422,8 @@ void ServerImpl::handle_detect(const httplib::Request& req, httplib::Response& r
       throw HttpError{503, "the queue of model '" + m->name + "' is full (--max-queue " +
                                std::to_string(options_.max_queue) + "); retry later"};
     }
-    const auto dets = future.get();
-    json j = {{"width", width},
-              {"height", height},
-              {"detections", detections_json(dets, m->detector->metadata().class_names)}};
-    res.set_content(j.dump(), kJson);
+    res.set_content(
+        detect_answer(width, height, future.get(), m->detector->metadata().class_names), kJson);
   } catch (const HttpError& e) {
     send_error(res, e.status, e.message, !body_read);
   } catch (const std::exception& e) {
