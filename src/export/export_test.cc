@@ -240,11 +240,12 @@ TEST(ExportOptionsTest, FixedSizeGivesStaticShapes) {
   o.dynamic_batch = false;
   o.opset = 11;
   const fs::path model = write_model(tmp, export_model(pth, o), "f.onnx");
-  const OnnxModelInfo info = inspect_onnx(model);
+  const ModelInfo info = inspect_onnx(model);
   EXPECT_EQ(info.opset, 11);
   ASSERT_EQ(info.inputs.size(), 1u);
-  EXPECT_EQ(info.inputs[0].dims, (std::vector<std::string>{"1", "3", "64", "96"}));
-  EXPECT_EQ(info.outputs[0].dims, (std::vector<std::string>{"1", "126", "6"}));
+  EXPECT_EQ(info.inputs[0].shape, (std::vector<int64_t>{1, 3, 64, 96}));
+  EXPECT_EQ(info.outputs[0].shape, (std::vector<int64_t>{1, 126, 6}));
+  EXPECT_EQ(info.outputs[0].shape_string(), "[1, 126, 6]");
   std::vector<int64_t> shape;
   run_onnx(model, {1, 3, 64, 96}, std::vector<float>(3 * 64 * 96, 0.1f), &shape);
   EXPECT_EQ(shape, (std::vector<int64_t>{1, 126, 6}));
@@ -389,12 +390,14 @@ TEST(ExportDefaults, DefaultOutputNameFollowsTheTutorial) {
   fs::path written;
   export_checkpoint(tmp.path(), {}, {}, &written);
   EXPECT_EQ(written, tmp / "hagrid-sample-30k-384p-yolox_tiny.onnx");
-  const OnnxModelInfo info = inspect_onnx(written);
-  EXPECT_EQ(info.metadata.class_names.size(), 19u);
-  EXPECT_EQ(info.metadata.mean, (std::array<float, 3>{0.5f, 0.5f, 0.5f}));
-  EXPECT_EQ(info.metadata.source_sha256.size(), 64u);
+  const ModelInfo info = inspect_onnx(written);
+  const ModelMetadata md = ModelMetadata::from_props(info.metadata_props);
+  EXPECT_EQ(md.class_names.size(), 19u);
+  EXPECT_EQ(md.mean, (std::array<float, 3>{0.5f, 0.5f, 0.5f}));
+  EXPECT_EQ(md.source_sha256.size(), 64u);
   EXPECT_EQ(info.inputs[0].name, "input");
-  EXPECT_EQ(info.inputs[0].dims, (std::vector<std::string>{"batch", "3", "height", "width"}));
+  EXPECT_EQ(info.inputs[0].shape, (std::vector<int64_t>{-1, 3, -1, -1}));
+  EXPECT_EQ(info.inputs[0].shape_string(), "[batch, 3, height, width]");
 }
 
 }  // namespace
