@@ -437,5 +437,82 @@ TEST(ExportConvert, ConvertedCheckpointLoadsInTorchWeightsOnly) {
   EXPECT_NE(r.out.find("(16, 12, 3, 3)"), std::string::npos) << r.out;
 }
 
+// --- family detection, warnings, library messages ----------------------------------------------
+
+TEST(DetectFamily, FollowsTheKeyTable) {
+  auto arch = *exporter::architecture_for_type("yolox_nano");
+  arch.num_classes = 2;
+  const StateDict cjm = testing::random_state_dict(arch, 3);
+  EXPECT_EQ(exporter::detect_family(cjm), Family::kCjm);
+  const StateDict megvii = exporter::state_dict_for_family(cjm, Family::kMegvii);
+  EXPECT_EQ(exporter::detect_family(megvii), Family::kMegvii);
+  StateDict mixed = megvii;
+  mixed.set("neck.out_convs.0.conv.weight", Tensor{{1}, {0.f}});
+  EXPECT_THROW(exporter::detect_family(mixed), Error);
+  StateDict neither;
+  neither.set("classifier.fc.weight", Tensor{{1}, {0.f}});
+  try {
+    exporter::detect_family(neither);
+    FAIL() << "no Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+    EXPECT_NE(e.message().find("'classifier.fc.weight'"), std::string::npos) << e.what();
+  }
+}
+
+bool has_warning(const ExportedModel& m, const std::string& needle) {
+  for (const auto& w : m.warnings)
+    if (w.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+// COCO names are the Megvii family's own default; only a cjm checkpoint without a colormap is
+// warned about.
+TEST(ExportWarnings, CocoNamesWarnOnlyForCjm) {
+  auto arch = *exporter::architecture_for_type("yolox_nano");
+  arch.num_classes = 80;
+  TempDir tmp;
+  ExportOptions o;
+  o.fixed_hw = std::pair{64, 64};
+  const ExportedModel megvii = export_model(
+      testing::write_random_checkpoint(tmp.path(), "megvii", arch, Family::kMegvii, 4), o);
+  EXPECT_EQ(megvii.metadata.class_names.size(), 80u);
+  EXPECT_FALSE(has_warning(megvii, "colormap"));
+  o.model_type = "yolox_nano";
+  const ExportedModel cjm = export_model(
+      testing::write_random_checkpoint(tmp.path(), "cjm", arch, Family::kCjm, 4), o);
+  EXPECT_EQ(cjm.metadata.class_names, megvii.metadata.class_names);
+  EXPECT_TRUE(has_warning(cjm, "80 COCO class names"));
+}
+
+// The library states the problem; flag names are the CLI's business.
+TEST(ExportOptionsTest, LibraryMessagesNameNoCliFlags) {
+  auto arch = *exporter::architecture_for_type("yolox_nano");
+  arch.num_classes = 2;
+  TempDir tmp;
+  const fs::path pth = testing::write_random_checkpoint(tmp.path(), "n", arch, Family::kMegvii, 5);
+  auto message_of = [&](const ExportOptions& o) {
+    try {
+      export_model(pth, o);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument) << e.what();
+      return e.message();
+    }
+    ADD_FAILURE() << "no Error";
+    return std::string();
+  };
+  ExportOptions depth_only;
+  depth_only.depth = 0.33;
+  ExportOptions bad_std;
+  bad_std.std = std::array<float, 3>{1.f, 0.f, 1.f};
+  ExportOptions bad_type;
+  bad_type.model_type = "yolox_q";
+  for (const auto& o : {depth_only, bad_std, bad_type}) {
+    const std::string msg = message_of(o);
+    EXPECT_FALSE(msg.empty());
+    EXPECT_EQ(msg.find("--"), std::string::npos) << msg;
+  }
+}
+
 }  // namespace
 }  // namespace yoloxrt
