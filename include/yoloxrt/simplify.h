@@ -36,8 +36,8 @@ struct SimplifyOptions {
 };
 
 struct SimplifyReport {
-  std::map<std::string, int64_t>
-      ops_before;  // op_type -> node count ("domain::op" off the default)
+  // op_type -> node count ("domain::op" outside the default domain), before and after.
+  std::map<std::string, int64_t> ops_before;
   std::map<std::string, int64_t> ops_after;
   int64_t nodes_before = 0;
   int64_t nodes_after = 0;

@@ -146,6 +146,9 @@ void run_simplify(const SimplifyArgs& args) {
     report = simplify_model_bytes(in_bytes, options, &out_bytes);
     inputs = inspect_onnx_bytes(in_bytes).inputs;
   } catch (const Error& e) {
+    // The library's only invalid arguments are the fixed input shapes: name the flag.
+    if (e.kind() == ErrorKind::kInvalidArgument)
+      throw Error(e.kind(), "--input-shape: " + e.message(), args.input);
     throw e.with_file(args.input);
   }
   const double t_simplify =

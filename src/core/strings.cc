@@ -7,8 +7,8 @@ namespace yoloxrt::core {
 std::string element_type_name(int32_t onnx_data_type) {
   // Indexed by TensorProto.DataType (onnx.proto): the one table of element type names.
   static constexpr std::array<std::string_view, 17> kNames = {
-      "undefined", "float32", "uint8",   "int8",    "uint16",    "int16",
-      "int32",     "int64",   "string",  "bool",    "float16",   "float64",
+      "undefined", "float32", "uint8",     "int8",       "uint16",  "int16",
+      "int32",     "int64",   "string",    "bool",       "float16", "float64",
       "uint32",    "uint64",  "complex64", "complex128", "bfloat16"};
   if (onnx_data_type > 0 && static_cast<size_t>(onnx_data_type) < kNames.size())
     return std::string(kNames[static_cast<size_t>(onnx_data_type)]);

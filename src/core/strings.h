@@ -37,7 +37,6 @@ std::string dim_to_string(int64_t dim, std::string_view name = {});
 
 // "[1, 3, height, ?]": dims joined by ", " through dim_to_string. `names` (the symbolic names of
 // dynamic dims) may be empty or as long as `dims`.
-std::string shape_to_string(std::span<const int64_t> dims,
-                            std::span<const std::string> names = {});
+std::string shape_to_string(std::span<const int64_t> dims, std::span<const std::string> names = {});
 
 }  // namespace yoloxrt::core

@@ -16,7 +16,7 @@ struct VariantRow {
   double deepen, widen;
   bool depthwise;
 };
-// YOLOX-SPEC §1.
+// Megvii's exps/default/*.py factors per variant (docs/ARCHITECTURE.md, "Export data path").
 constexpr VariantRow kVariants[] = {
     {"yolox_nano", 0.33, 0.25, true}, {"yolox_tiny", 0.33, 0.375, false},
     {"yolox_s", 0.33, 0.5, false},    {"yolox_m", 0.67, 0.75, false},
@@ -37,7 +37,7 @@ struct PrefixRule {
   const char* cjm;
   bool csp;  // a CSP layer: its children are renamed too
 };
-// YOLOX-SPEC §3 key table.
+// The one key table between the families (docs/ARCHITECTURE.md, "Adding a checkpoint layout").
 constexpr PrefixRule kPrefixRules[] = {
     {"backbone.backbone.stem", "backbone.stem", false},
     {"backbone.backbone.dark2.0", "backbone.stage1.0", false},

@@ -23,7 +23,8 @@ void finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata) {
   try {
     check_model_full(model);
   } catch (const Error& e) {
-    throw Error(e.kind(), "the exported graph fails the ONNX check (a yoloxrt bug): " + e.message());
+    throw Error(e.kind(),
+                "the exported graph fails the ONNX check (a yoloxrt bug): " + e.message());
   }
 }
 

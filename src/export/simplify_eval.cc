@@ -747,9 +747,7 @@ Result op_where(const OpCall& c) {
   }
   return elementwise(
       {&cond, a, b}, 0,
-      [](const std::vector<double>& v) -> std::optional<double> {
-        return v[0] != 0 ? v[1] : v[2];
-      },
+      [](const std::vector<double>& v) -> std::optional<double> { return v[0] != 0 ? v[1] : v[2]; },
       [](const std::vector<int64_t>& v) -> std::optional<int64_t> {
         return v[0] != 0 ? v[1] : v[2];
       },
@@ -867,8 +865,8 @@ Result op_split(const OpCall& c) {
   if (!normalize_axis(axis, rank)) return std::nullopt;
   const int64_t len = x.dims[axis];
   const int64_t parts = c.node.output_size();
-  std::optional<Dims> split = c.opset >= 13 ? (c.arg(1) ? ints_of(c.arg(1)) : std::nullopt)
-                                            : attr_ints(c.node, "split");
+  std::optional<Dims> split =
+      c.opset >= 13 ? (c.arg(1) ? ints_of(c.arg(1)) : std::nullopt) : attr_ints(c.node, "split");
   if (c.opset >= 13 && !c.arg(1) && c.node.input_size() > 1 && !c.node.input(1).empty())
     return std::nullopt;
   if (!split) {
