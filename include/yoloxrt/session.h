@@ -46,7 +46,7 @@ class Session {
   virtual ~Session() = default;
 
   // The model's inputs and outputs (-1 = dynamic dim) and metadata.
-  virtual const ModelIO& io() const = 0;
+  virtual const ModelInfo& io() const = 0;
 
   // Runs the model. `inputs` must name every model input once, with the model's element type, its
   // rank and its fixed dims; `output_names` selects outputs (empty = all, in model order).

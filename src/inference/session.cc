@@ -6,6 +6,7 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "core/strings.h"
 #include "inference/model_inspect.h"
 #include "inference/ort_session.h"
 #include "yoloxrt/error.h"
@@ -15,29 +16,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The element types a Session feeds and returns, with their sizes; their names are the core's
+// (core::element_type_name; ONNX Runtime's enum uses ONNX's TensorProto numbers).
 struct TypeEntry {
-  const char* name;
   ONNXTensorElementDataType ort;
   size_t size;
+  std::string name() const { return core::element_type_name(static_cast<int32_t>(ort)); }
 };
 constexpr TypeEntry kTypes[] = {
-    {"float32", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, 4},
-    {"float64", ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, 8},
-    {"float16", ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, 2},
-    {"uint8", ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8, 1},
-    {"int8", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8, 1},
-    {"uint16", ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16, 2},
-    {"int16", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16, 2},
-    {"uint32", ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32, 4},
-    {"int32", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, 4},
-    {"uint64", ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64, 8},
-    {"int64", ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, 8},
-    {"bool", ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL, 1},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, 4},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, 8},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, 2}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8, 1},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8, 1},   {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16, 2},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16, 2},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32, 4},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, 4},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64, 8},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, 8},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL, 1},
 };
 
 const TypeEntry* find_type(std::string_view name) {
   for (const auto& t : kTypes)
-    if (name == t.name) return &t;
+    if (name == t.name()) return &t;
   return nullptr;
 }
 
@@ -68,7 +65,7 @@ class SessionImpl final : public Session {
     }
   }
 
-  const ModelIO& io() const override { return io_; }
+  const ModelInfo& io() const override { return io_; }
 
   std::vector<NamedTensor> run(const std::vector<NamedTensor>& inputs,
                                const std::vector<std::string>& output_names) const override {
@@ -120,7 +117,7 @@ class SessionImpl final : public Session {
           throw Error(ErrorKind::kUnsupported,
                       "output '" + wanted[i] + "' has an element type Session cannot return",
                       file_);
-        NamedTensor t{wanted[i], type->name, info.GetShape(), {}};
+        NamedTensor t{wanted[i], type->name(), info.GetShape(), {}};
         const auto* data = static_cast<const uint8_t*>(outs[i].GetTensorRawData());
         t.bytes.assign(data, data + info.GetElementCount() * type->size);
         result.push_back(std::move(t));
@@ -167,7 +164,7 @@ class SessionImpl final : public Session {
   }
 
   std::string file_;
-  ModelIO io_;
+  ModelInfo io_;
   std::unique_ptr<Ort::Session> session_;
 };
 

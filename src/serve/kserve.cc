@@ -147,7 +147,7 @@ std::string element_type_of(std::string_view kserve_datatype) {
   return "";
 }
 
-InferRequest parse_infer_request(std::string_view body, const ModelIO& io) {
+InferRequest parse_infer_request(std::string_view body, const ModelInfo& io) {
   json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) bad("the request body is not valid JSON");
   if (!j.is_object()) bad("the request body must be a JSON object");
@@ -226,7 +226,7 @@ std::string infer_response(const std::string& name, const std::string& id,
   return s + "]}";
 }
 
-std::string model_metadata_json(const std::string& name, const ModelIO& io) {
+std::string model_metadata_json(const std::string& name, const ModelInfo& io) {
   json j = {{"name", name},
             {"versions", {"1"}},
             {"platform", "onnxruntime_onnx"},

@@ -32,7 +32,7 @@ struct InferRequest {
 // inputs, a datatype other than the model's, a shape of the wrong rank or fixed dims, data whose
 // count differs from the shape's, values that are not numbers of the datatype (or out of its
 // range), and unknown outputs. Throws Error(kInvalidArgument) saying which.
-InferRequest parse_infer_request(std::string_view body, const ModelIO& io);
+InferRequest parse_infer_request(std::string_view body, const ModelInfo& io);
 
 // The response body for `outputs` of model `name`.
 std::string infer_response(const std::string& name, const std::string& id,
@@ -40,6 +40,6 @@ std::string infer_response(const std::string& name, const std::string& id,
 
 // GET /v2/models/{name}: {"name", "versions": ["1"], "platform": "onnxruntime_onnx", "inputs",
 // "outputs"} with dynamic dims as -1.
-std::string model_metadata_json(const std::string& name, const ModelIO& io);
+std::string model_metadata_json(const std::string& name, const ModelInfo& io);
 
 }  // namespace yoloxrt::serve

@@ -39,7 +39,7 @@ constexpr const char* kJson = "application/json";
 struct Model {
   std::string name;
   fs::path path;
-  ModelIO io;
+  ModelInfo io;
   std::unique_ptr<Detector> detector;  // null when the model is not a YOLOX detector
   std::string not_a_detector;          // why, for /v1 requests
   std::unique_ptr<DetectBatcher> batcher;
