@@ -60,16 +60,20 @@ tn=$( { /usr/bin/time -f %e "$cli" detect "$model" "${args[@]}" --no-draw -q --t
 offline=$(echo "($n - 1) / ($tn - $t1)" | bc -l)
 printf 'offline: %d images in %.2f s (start-up %.2f s): %.1f images/s\n' "$n" "$tn" "$t1" "$offline"
 
+start_server() {
+  "$cli" serve "$model" --port "$port" --threads "$threads" --max-batch "$max_batch" \
+    --max-queue-delay-ms "$delay_ms" -q 2>"$tmp/serve.log" &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+}
+
 echo
 echo "== serve"
 port=$((20000 + RANDOM % 20000))
-"$cli" serve "$model" --port "$port" --threads "$threads" --max-batch "$max_batch" \
-  --max-queue-delay-ms "$delay_ms" -q 2>"$tmp/serve.log" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_server
 
 cat >"$tmp/post.lua" <<EOF
 local f = assert(io.open("$photo", "rb"))
@@ -99,13 +103,7 @@ echo
 echo "== RSS (fresh server, 4 connections)"
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
-"$cli" serve "$model" --port "$port" --threads "$threads" --max-batch "$max_batch" \
-  --max-queue-delay-ms "$delay_ms" -q 2>"$tmp/serve.log" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_server
 # wrk runs until stopped; /metrics says how many requests were answered.
 served() {
   curl -fs "http://127.0.0.1:$port/metrics" |

@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace yoloxrt::cli {
 
@@ -15,5 +16,8 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 
 // "12.3 MB"
 std::string human_bytes(double bytes);
+
+// "a,b,,c" -> {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> split_list(const std::string& s);
 
 }  // namespace yoloxrt::cli

@@ -232,19 +232,6 @@ class DetectRun {
   std::unique_ptr<ResultsWriter> json_, coco_;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(pos, end - pos);
-    if (!item.empty()) out.push_back(item);
-    pos = end + 1;
-  }
-  return out;
-}
-
 void run_detect(const DetectArgs& a, int& exit_code) {
   if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
     throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000], got " +

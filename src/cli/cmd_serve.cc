@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/server.h"
@@ -24,13 +25,7 @@ struct ServeArgs {
 void run_serve(ServeArgs& a) {
   ServerOptions o = a.server;
   for (const auto& m : a.models) o.models.emplace_back(m);
-  size_t pos = 0;
-  while (pos < a.ep.size()) {
-    size_t end = a.ep.find(',', pos);
-    if (end == std::string::npos) end = a.ep.size();
-    if (end > pos) o.detector.providers.push_back(a.ep.substr(pos, end - pos));
-    pos = end + 1;
-  }
+  o.detector.providers = split_list(a.ep);
   // OpenCV's own pixel limit backs up the header check (read once, at the first decode).
   const std::string cv_limit = std::to_string(static_cast<uint64_t>(o.max_megapixels * 1e6));
   ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", cv_limit.c_str(), /*overwrite=*/0);
