@@ -13,11 +13,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 namespace {
 
 // What shape folding knows about a small integer tensor: its dims and each entry, if static.
