@@ -22,7 +22,7 @@
 namespace yoloxrt::cli {
 namespace {
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the documented order
 
 struct EvalArgs {
   std::string model, images_dir, annotations, detections, json_path, save_detections;
@@ -64,8 +64,6 @@ std::vector<std::string> split_list(const std::string& s) {
   }
   return out;
 }
-
-json number_or_null(double v) { return v < 0 ? json(nullptr) : json(v); }
 
 void run_eval(const EvalArgs& a) {
   const bool model_form = !a.model.empty();
@@ -161,14 +159,14 @@ void run_eval(const EvalArgs& a) {
     for (const CocoClassMetrics& c : m.per_class)
       per_class.push_back({{"category_id", c.category_id},
                            {"name", c.name},
-                           {"AP", number_or_null(c.ap)},
-                           {"AP50", number_or_null(c.ap50)},
+                           {"AP", c.ap},
+                           {"AP50", c.ap50},
                            {"gt_count", c.gt_count},
                            {"detections", c.detections}});
     j["per_class"] = std::move(per_class);
     j["images"] = m.images;
-    j["detections"] = m.detections;
     j["settings"] = std::move(settings);
+    j["detections"] = m.detections;
     const std::string text = j.dump(1) + "\n";
     if (a.json_path == "-") {
       std::fputs(text.c_str(), stdout);
