@@ -38,7 +38,8 @@ std::filesystem::path resolve_coco_image(const std::filesystem::path& images_dir
 
 // Runs `detector` on every image of `gt` (in gt.images order) read from `images_dir`, and returns
 // the detections as COCO results: image_id from the ground truth, category_id =
-// class_to_category[class_id] (detections of classes outside it are dropped), bbox
+// class_to_category[class_id] (detections of classes outside it, or mapped to
+// CocoClassMapping::kNone, are dropped), bbox
 // [x1, y1, x2 - x1, y2 - y1] and score exactly as the float detections give them (widened to
 // double), in the detector's order (descending score) within each image.
 // Every image is located first (resolve_coco_image), so a missing one fails before any runs.

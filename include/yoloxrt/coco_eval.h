@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -86,13 +87,16 @@ std::vector<CocoDetection> read_coco_results(const std::filesystem::path& path);
 std::string format_coco_results(std::span<const CocoDetection> detections);
 
 // How a model's class ids become ground-truth category ids: category_ids[class_id].
-//  - by name, when every class name is the name of a ground-truth category (by_name = true);
+//  - by name (by_name = true) when every class name is a category name, or every category name
+//    is a class name (a COCO model on a ground truth of a few COCO categories); classes without a
+//    category of their name get kNone and their detections are dropped;
 //  - else by position: class i -> the i-th category in id order (a model trained on the
 //    dataset's categories in the usual order).
 // Throws Error(kMismatch) when the names do not match and the model has more classes than the
 // ground truth has categories.
 struct CocoClassMapping {
-  std::vector<int64_t> category_ids;  // index = class id
+  static constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
+  std::vector<int64_t> category_ids;  // index = class id; kNone = not evaluated
   bool by_name = false;
 };
 CocoClassMapping map_classes_to_categories(const std::vector<std::string>& class_names,

@@ -100,6 +100,8 @@ void run_eval(const EvalArgs& a) {
     }
     if (!a.family.empty()) o.family = parse_family(a.family);
     o.labels_file = a.labels;
+    // A missing image fails here, before the model loads (detect_coco_images checks again).
+    for (const CocoImage& img : gt.images) resolve_coco_image(a.images_dir, img);
     const auto detector = Detector::open(a.model, o);
     const CocoClassMapping mapping =
         map_classes_to_categories(detector->metadata().class_names, gt);

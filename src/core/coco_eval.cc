@@ -564,11 +564,17 @@ CocoClassMapping map_classes_to_categories(const std::vector<std::string>& class
   CocoClassMapping map;
   std::unordered_map<std::string, int64_t> by_name;
   for (const CocoCategory& c : gt.categories) by_name.emplace(c.name, c.id);
-  bool all_named = !class_names.empty();
-  for (const std::string& n : class_names) all_named = all_named && by_name.count(n);
-  if (all_named) {
+  const std::unordered_set<std::string> names(class_names.begin(), class_names.end());
+  bool classes_named = !class_names.empty(), categories_named = !gt.categories.empty();
+  for (const std::string& n : class_names) classes_named = classes_named && by_name.count(n);
+  for (const CocoCategory& c : gt.categories)
+    categories_named = categories_named && names.count(c.name);
+  if (classes_named || categories_named) {
     map.by_name = true;
-    for (const std::string& n : class_names) map.category_ids.push_back(by_name.at(n));
+    for (const std::string& n : class_names) {
+      const auto it = by_name.find(n);
+      map.category_ids.push_back(it == by_name.end() ? CocoClassMapping::kNone : it->second);
+    }
     return map;
   }
   if (class_names.size() > gt.categories.size())

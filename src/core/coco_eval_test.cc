@@ -392,6 +392,10 @@ TEST(CocoClassMapping, ByNameElseByPosition) {
   EXPECT_FALSE(positional.by_name);
   EXPECT_EQ(positional.category_ids, (std::vector<int64_t>{2, 5}));
   EXPECT_THROW(map_classes_to_categories({"a", "b", "c"}, b.gt), Error);
+  // Every category is a class name: a COCO model on a ground truth of some COCO categories.
+  const auto subset = map_classes_to_categories({"cat", "bird", "dog"}, b.gt);
+  EXPECT_TRUE(subset.by_name);
+  EXPECT_EQ(subset.category_ids, (std::vector<int64_t>{2, CocoClassMapping::kNone, 5}));
 }
 
 }  // namespace

@@ -58,9 +58,11 @@ std::vector<CocoDetection> detect_coco_images(const Detector& detector, const Co
     }
     for (const Detection& d : dets) {
       if (d.class_id < 0 || static_cast<size_t>(d.class_id) >= class_to_category.size()) continue;
+      const int64_t category = class_to_category[static_cast<size_t>(d.class_id)];
+      if (category == CocoClassMapping::kNone) continue;
       CocoDetection c;
       c.image_id = gt.images[i].id;
-      c.category_id = class_to_category[static_cast<size_t>(d.class_id)];
+      c.category_id = category;
       // Width and height in float, as a results file written from these boxes holds them.
       c.bbox = {d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1};
       c.score = d.score;
