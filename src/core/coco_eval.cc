@@ -115,6 +115,14 @@ const json& get_list(const json& root, const char* key) {
   return *it;
 }
 
+// nlohmann's what() without its "[json.exception.parse_error.101] " prefix.
+std::string json_message(const std::exception& e) {
+  std::string msg = e.what();
+  if (msg.rfind("[json.exception.", 0) == 0)
+    if (const size_t p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
+  return msg;
+}
+
 // --- results (streamed) ------------------------------------------------------------------------
 
 // SAX handler for [{image_id, category_id, bbox, score, ...}, ...].
@@ -196,9 +204,7 @@ class ResultsSax {
     return true;
   }
   bool parse_error(size_t position, const std::string&, const nlohmann::detail::exception& e) {
-    std::string msg = e.what();
-    // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> from "parse error".
-    if (const size_t p = msg.find("parse error"); p != std::string::npos) msg = msg.substr(p);
+    const std::string msg = json_message(e);
     std::string where_text = depth_ >= 1 ? " in " + where() : "";
     throw Error(ErrorKind::kCorrupt, "malformed JSON" + where_text + ": " + msg, {}, position);
   }
@@ -416,9 +422,7 @@ CocoGroundTruth parse_coco_ground_truth(std::string_view json_text) {
   try {
     root = json::parse(json_text.begin(), json_text.end(), drop_segmentation);
   } catch (const json::parse_error& e) {
-    std::string msg = e.what();
-    if (const size_t p = msg.find("parse error"); p != std::string::npos) msg = msg.substr(p);
-    throw Error(ErrorKind::kCorrupt, "malformed JSON: " + msg, {}, e.byte);
+    throw Error(ErrorKind::kCorrupt, "malformed JSON: " + json_message(e), {}, e.byte);
   }
   if (!root.is_object()) corrupt("not a COCO instances file: the top level is not an object");
   const json& images = get_list(root, "images");
