@@ -82,8 +82,10 @@ std::vector<CocoDetection> parse_coco_results(std::string_view json_text);
 // Reads and parses `path`; errors name it.
 std::vector<CocoDetection> read_coco_results(const std::filesystem::path& path);
 
-// The inverse of parse_coco_results: a JSON list, one detection per line, numbers in their
-// shortest form that reads back as the same double (so re-reading gives identical metrics).
+// The inverse of parse_coco_results for CocoDetection values (doubles): a JSON list, one
+// detection per line, numbers in their shortest form that reads back as the same double (so
+// re-reading gives identical metrics). Detections of a Detector (floats) are written by
+// results.h's coco_results_json / ResultsWriter.
 std::string format_coco_results(std::span<const CocoDetection> detections);
 
 // How a model's class ids become ground-truth category ids: category_ids[class_id].

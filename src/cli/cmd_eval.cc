@@ -111,17 +111,20 @@ void run_eval(const EvalArgs& a) {
                    mapping.by_name ? "by name" : "by position (class i -> i-th category by id)");
     ProgressBar progress(gt.images.size(), !a.quiet && isatty(fileno(stderr)));
     CocoDetectOptions co;
+    co.keep_results_json = !a.save_detections.empty();
     co.max_pixels = static_cast<uint64_t>(a.max_megapixels * 1e6);
     co.progress = [&](size_t done, size_t, const std::string& name) {
       progress.update(done, name);
     };
+    CocoDetectRun run;
     try {
-      dets = detect_coco_images(*detector, gt, a.images_dir, mapping.category_ids, co);
+      run = detect_coco_images(*detector, gt, a.images_dir, mapping.category_ids, co);
     } catch (...) {
       progress.finish();
       throw;
     }
     progress.finish();
+    dets = std::move(run.detections);
     const DetectorOptions& r = detector->options();
     settings["model"] = a.model;
     settings["images_dir"] = a.images_dir;
@@ -133,7 +136,7 @@ void run_eval(const EvalArgs& a) {
     if (r.height && r.width) settings["size"] = {*r.height, *r.width};
     settings["category_mapping"] = mapping.by_name ? "name" : "position";
     if (!a.save_detections.empty())
-      write_file_atomic(a.save_detections, format_coco_results(dets));
+      write_file_atomic(a.save_detections, run.results_json);
   } else {
     dets = read_coco_results(a.detections);
     settings["detections"] = a.detections;

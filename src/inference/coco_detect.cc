@@ -1,7 +1,10 @@
 #include "yoloxrt/coco_detect.h"
 
+#include <limits>
+
 #include "yoloxrt/error.h"
 #include "yoloxrt/image.h"
+#include "yoloxrt/results.h"
 
 namespace yoloxrt {
 
@@ -38,39 +41,56 @@ fs::path resolve_coco_image(const fs::path& images_dir, const CocoImage& image) 
               "the ground truth's image (" + id + ") is not in " + images_dir.string(), p.string());
 }
 
-std::vector<CocoDetection> detect_coco_images(const Detector& detector, const CocoGroundTruth& gt,
-                                              const fs::path& images_dir,
-                                              std::span<const int64_t> class_to_category,
-                                              const CocoDetectOptions& options) {
+CocoDetectRun detect_coco_images(const Detector& detector, const CocoGroundTruth& gt,
+                                 const fs::path& images_dir,
+                                 std::span<const int64_t> class_to_category,
+                                 const CocoDetectOptions& options) {
   std::vector<fs::path> paths;
   paths.reserve(gt.images.size());
   for (const CocoImage& img : gt.images) paths.push_back(resolve_coco_image(images_dir, img));
 
-  std::vector<CocoDetection> out;
+  // results.h's writer takes int category ids.
+  CocoCategoryMap categories;
+  for (const int64_t id : class_to_category) {
+    if (id != CocoClassMapping::kNone &&
+        (id < std::numeric_limits<int>::min() || id > std::numeric_limits<int>::max()))
+      throw Error(ErrorKind::kUnsupported,
+                  "category id " + std::to_string(id) + " does not fit the COCO results writer");
+    categories.category_ids.push_back(id == CocoClassMapping::kNone ? 0 : static_cast<int>(id));
+  }
+
+  CocoDetectRun run;
+  std::string list_text;  // one image's objects, as a list
   for (size_t i = 0; i < gt.images.size(); ++i) {
     if (options.progress) options.progress(i, gt.images.size(), gt.images[i].file_name);
-    std::vector<Detection> dets;
+    ImageResult result;
+    result.image = paths[i].string();
     try {
       const ImageBuffer buffer = load_image(paths[i], options.max_pixels);
-      dets = detector.detect(buffer.view());
+      result.width = buffer.width();
+      result.height = buffer.height();
+      result.detections = detector.detect(buffer.view());
     } catch (const Error& e) {
       throw e.with_file(paths[i].string());
     }
-    for (const Detection& d : dets) {
-      if (d.class_id < 0 || static_cast<size_t>(d.class_id) >= class_to_category.size()) continue;
-      const int64_t category = class_to_category[static_cast<size_t>(d.class_id)];
-      if (category == CocoClassMapping::kNone) continue;
-      CocoDetection c;
-      c.image_id = gt.images[i].id;
-      c.category_id = category;
-      // Width and height in float, as a results file written from these boxes holds them.
-      c.bbox = {d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1};
-      c.score = d.score;
-      out.push_back(c);
+    std::erase_if(result.detections, [&](const Detection& d) {
+      return d.class_id < 0 || static_cast<size_t>(d.class_id) >= class_to_category.size() ||
+             class_to_category[static_cast<size_t>(d.class_id)] == CocoClassMapping::kNone;
+    });
+    if (result.detections.empty()) continue;
+    // The values evaluated are the ones the written file holds: write, then read back.
+    const std::string text = coco_results_json(result, gt.images[i].id, categories);
+    list_text = "[" + text + "]";
+    const std::vector<CocoDetection> parsed = parse_coco_results(list_text);
+    run.detections.insert(run.detections.end(), parsed.begin(), parsed.end());
+    if (options.keep_results_json) {
+      run.results_json += run.results_json.empty() ? "[\n" : ",\n";
+      run.results_json += text;
     }
   }
+  if (options.keep_results_json) run.results_json += run.results_json.empty() ? "[]\n" : "\n]\n";
   if (options.progress) options.progress(gt.images.size(), gt.images.size(), {});
-  return out;
+  return run;
 }
 
 }  // namespace yoloxrt
