@@ -34,12 +34,6 @@ struct EvalArgs {
   double max_megapixels = static_cast<double>(kDefaultMaxImagePixels) / 1e6;
 };
 
-fs::path canonical_or_absolute(const fs::path& p) {
-  std::error_code ec;
-  fs::path c = fs::weakly_canonical(p, ec);
-  return ec ? fs::absolute(p) : c;
-}
-
 // Outputs never replace an input (the ground truth, a results file, the model).
 void check_outputs(const EvalArgs& a) {
   std::set<fs::path> inputs;
@@ -53,18 +47,6 @@ void check_outputs(const EvalArgs& a) {
                 a.json_path);
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    if (end > pos) out.push_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 void run_eval(const EvalArgs& a) {
   const bool model_form = !a.model.empty();
   if (model_form == !a.detections.empty())
@@ -74,8 +56,7 @@ void run_eval(const EvalArgs& a) {
     throw Error(ErrorKind::kInvalidArgument, "MODEL needs an IMAGES_DIR");
   if (!model_form && !a.save_detections.empty())
     throw Error(ErrorKind::kInvalidArgument, "--save-detections needs MODEL IMAGES_DIR");
-  if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
-    throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000]");
+  const uint64_t max_pixels = limit_image_pixels(a.max_megapixels);
   check_outputs(a);
 
   const CocoGroundTruth gt = read_coco_ground_truth(a.annotations);
@@ -90,16 +71,7 @@ void run_eval(const EvalArgs& a) {
     o.iou = a.iou;
     o.per_class = !a.agnostic;
     o.max_det = a.max_det;
-    o.threads = a.threads;
-    o.providers = split_list(a.ep);
-    if (!a.resize.empty()) o.resize = parse_resize_policy(a.resize);
-    if (!a.size.empty()) {
-      const auto [h, w] = parse_size(a.size, "--size");
-      o.height = h;
-      o.width = w;
-    }
-    if (!a.family.empty()) o.family = parse_family(a.family);
-    o.labels_file = a.labels;
+    apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
     // A missing image fails here, before the model loads (detect_coco_images checks again).
     for (const CocoImage& img : gt.images) resolve_coco_image(a.images_dir, img);
     const auto detector = Detector::open(a.model, o);
@@ -112,7 +84,7 @@ void run_eval(const EvalArgs& a) {
     ProgressBar progress(gt.images.size(), !a.quiet && isatty(fileno(stderr)));
     CocoDetectOptions co;
     co.keep_results_json = !a.save_detections.empty();
-    co.max_pixels = static_cast<uint64_t>(a.max_megapixels * 1e6);
+    co.max_pixels = max_pixels;
     co.progress = [&](size_t done, size_t, const std::string& name) {
       progress.update(done, name);
     };
