@@ -52,8 +52,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: %s OUT_DIR [--images N] [--gt N] [--dets-per-image N] [--time]\n",
+    std::fprintf(stderr, "usage: %s OUT_DIR [--images N] [--gt N] [--dets-per-image N] [--time]\n",
                  argv[0]);
     return 2;
   }
@@ -65,10 +64,14 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     const auto value = [&] { return i + 1 < argc ? std::strtoull(argv[++i], nullptr, 10) : 0ull; };
-    if (a == "--images") num_images = value();
-    else if (a == "--gt") num_gt = value();
-    else if (a == "--dets-per-image") dets_per_image = value();
-    else if (a == "--time") time_it = true;
+    if (a == "--images")
+      num_images = value();
+    else if (a == "--gt")
+      num_gt = value();
+    else if (a == "--dets-per-image")
+      dets_per_image = value();
+    else if (a == "--time")
+      time_it = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -123,7 +126,8 @@ int main(int argc, char** argv) {
                   a.bbox.y + a.bbox.h * jitter * rng.uniform(-1, 1),
                   a.bbox.w * (1 + jitter * rng.uniform(-1, 1)),
                   a.bbox.h * (1 + jitter * rng.uniform(-1, 1))};
-        d.score = static_cast<float>(std::clamp(1 - jitter * 2 + rng.uniform(-0.3, 0.2), 0.001, 1.0));
+        d.score =
+            static_cast<float>(std::clamp(1 - jitter * 2 + rng.uniform(-0.3, 0.2), 0.001, 1.0));
         dets.push_back(d);
       }
     }
@@ -176,8 +180,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  std::printf("wrote %s: %zu images, %zu ground-truth boxes, %zu detections\n",
-              out_dir.c_str(), gt.images.size(), gt.annotations.size(), dets.size());
+  std::printf("wrote %s: %zu images, %zu ground-truth boxes, %zu detections\n", out_dir.c_str(),
+              gt.images.size(), gt.annotations.size(), dets.size());
 
   if (time_it) {
     auto t0 = std::chrono::steady_clock::now();

@@ -121,8 +121,8 @@ struct CocoClassMetrics {
 
 struct CocoMetrics {
   std::array<double, kCocoStatCount> stats{};  // COCOeval.stats; -1 where no ground truth
-  std::vector<CocoClassMetrics> per_class;      // one per ground-truth category, sorted by id
-  size_t images = 0;                            // images evaluated (every ground-truth image)
+  std::vector<CocoClassMetrics> per_class;     // one per ground-truth category, sorted by id
+  size_t images = 0;                           // images evaluated (every ground-truth image)
   size_t detections = 0;  // detections evaluated (before the 100 per image and category cut)
   // Detections whose category_id is not a ground-truth category: COCOeval ignores them too.
   size_t unknown_category_detections = 0;
@@ -136,7 +136,8 @@ struct CocoMetrics {
 // non-finite size, a non-finite score.
 // Cost: O(sum over image x category of D x G x 10 x 4) plus sorting; memory ~100 bytes per
 // detection. No per-pair maps.
-CocoMetrics evaluate_coco_bbox(const CocoGroundTruth& gt, std::span<const CocoDetection> detections);
+CocoMetrics evaluate_coco_bbox(const CocoGroundTruth& gt,
+                               std::span<const CocoDetection> detections);
 
 // COCOeval.summarize()'s 12 lines, each ending in '\n':
 // " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.361".

@@ -107,30 +107,6 @@ void check_outputs(const std::vector<WorkItem>& items, const DetectArgs& a) {
   if (!a.coco_path.empty()) refuse_input(a.coco_path, "COCO results");
 }
 
-class Progress {
- public:
-  Progress(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
-  void update(size_t done, const fs::path& current) {
-    if (!enabled_) return;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
-    std::string bar(static_cast<size_t>(filled), '=');
-    bar.resize(kWidth, ' ');
-    std::string name = current.filename().string();
-    if (name.size() > 40) name = name.substr(0, 37) + "...";
-    std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
-    std::fflush(stderr);
-  }
-  void finish() {
-    if (enabled_) std::fprintf(stderr, "\n");
-  }
-  bool enabled() const { return enabled_; }
-
- private:
-  size_t total_;
-  bool enabled_;
-};
-
 class DetectRun {
  public:
   DetectRun(const DetectArgs& a, const Detector& det) : a_(a), det_(det) {
@@ -254,7 +230,7 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   const auto detector = Detector::open(a.model, o);
 
   DetectRun run(a, *detector);
-  Progress progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
+  ProgressBar progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
   run.set_progress_active(progress.enabled());
   std::vector<Error> failures;
   for (size_t i = 0; i < items.size(); ++i) {

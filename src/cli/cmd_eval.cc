@@ -107,8 +107,7 @@ void run_eval(const EvalArgs& a) {
     if (r.resize) settings["resize"] = to_string(*r.resize);
     if (r.height && r.width) settings["size"] = {*r.height, *r.width};
     settings["category_mapping"] = mapping.by_name ? "name" : "position";
-    if (!a.save_detections.empty())
-      write_file_atomic(a.save_detections, run.results_json);
+    if (!a.save_detections.empty()) write_file_atomic(a.save_detections, run.results_json);
   } else {
     dets = read_coco_results(a.detections);
     settings["detections"] = a.detections;
@@ -129,8 +128,7 @@ void run_eval(const EvalArgs& a) {
   if (!a.json_path.empty()) {
     json j;
     json metrics = json::object();
-    for (int i = 0; i < kCocoStatCount; ++i)
-      metrics[std::string(coco_stat_name(i))] = m.stats[i];
+    for (int i = 0; i < kCocoStatCount; ++i) metrics[std::string(coco_stat_name(i))] = m.stats[i];
     j["metrics"] = std::move(metrics);
     json per_class = json::array();
     for (const CocoClassMetrics& c : m.per_class)

@@ -30,15 +30,14 @@ TEST(EvalCli, DetectionsFileReproducesPycocotools) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
   const fs::path coco = fx / "coco-val2017";
   TempDir tmp;
-  const auto r = run_command(cli_path() + " eval --detections " +
-                             q(coco / "detections_nano_fp32.json") + " --annotations " +
-                             q(coco / "instances.json") + " --json " + q(tmp / "m.json"));
+  const auto r =
+      run_command(cli_path() + " eval --detections " + q(coco / "detections_nano_fp32.json") +
+                  " --annotations " + q(coco / "instances.json") + " --json " + q(tmp / "m.json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json ref = json::parse(slurp(coco / "metrics_nano_fp32_pycocotools.json"));
   const json got = json::parse(slurp(tmp / "m.json"));
   for (const char* name : kStatNames)
-    EXPECT_NEAR(got["metrics"][name].get<double>(), ref["stats"][name].get<double>(), 1e-4)
-        << name;
+    EXPECT_NEAR(got["metrics"][name].get<double>(), ref["stats"][name].get<double>(), 1e-4) << name;
   EXPECT_EQ(got["images"], 64);
   ASSERT_EQ(got["per_class"].size(), 80u);
   EXPECT_EQ(got["per_class"][0]["name"], "person");
@@ -76,12 +75,15 @@ TEST(EvalCli, ModelFormSavesDetectionsThatReevaluateIdentically) {
   EXPECT_EQ(reread["per_class"], model["per_class"]);
 }
 
-// --- bad input -------------------------------------------------------------------------------------
+// --- bad input
+// -------------------------------------------------------------------------------------
 
-constexpr const char* kGt = R"({"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}],
+constexpr const char* kGt =
+    R"({"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}],
   "categories": [{"id": 1, "name": "person"}],
   "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100}]})";
-constexpr const char* kGoodDet = R"({"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9})";
+constexpr const char* kGoodDet =
+    R"({"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9})";
 
 struct BadRow {
   const char* name;
@@ -98,9 +100,9 @@ TEST_P(EvalCliBadInput, ExitCodeMessageAndNoOutput) {
   TempDir tmp;
   write_file_atomic(tmp / "gt.json", row.gt);
   write_file_atomic(tmp / "res.json", row.results);
-  const auto r = run_command(cli_path() + " eval --detections " + q(tmp / "res.json") +
-                             " --annotations " + q(tmp / "gt.json") + " --json " +
-                             q(tmp / "m.json"));
+  const auto r =
+      run_command(cli_path() + " eval --detections " + q(tmp / "res.json") + " --annotations " +
+                  q(tmp / "gt.json") + " --json " + q(tmp / "m.json"));
   EXPECT_EQ(r.exit_code, row.exit_code) << r.err;
   for (const std::string& m : row.messages) EXPECT_NE(r.err.find(m), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(tmp / "m.json"));
@@ -114,30 +116,51 @@ std::string list(const std::string& second) {
 INSTANTIATE_TEST_SUITE_P(
     Rows, EvalCliBadInput,
     ::testing::Values(
-        BadRow{"UnknownImageId", kGt,
+        BadRow{"UnknownImageId",
+               kGt,
                list(R"({"image_id": 999, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5})"),
-               4, {"res.json", "detection 1 (image_id 999)", "not an image of the ground truth"}},
-        BadRow{"NaNScore", kGt,
-               list(R"({"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "score": NaN})"), 4,
+               4,
+               {"res.json", "detection 1 (image_id 999)", "not an image of the ground truth"}},
+        BadRow{"NaNScore",
+               kGt,
+               list(R"({"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "score": NaN})"),
+               4,
                {"res.json", "detection 1 (image_id 2)"}},
-        BadRow{"NegativeWidth", kGt,
+        BadRow{"NegativeWidth",
+               kGt,
                list(R"({"image_id": 2, "category_id": 1, "bbox": [5, 5, -3, 1], "score": 0.5})"),
-               4, {"res.json", "detection 1 (image_id 2)", "negative width"}},
-        BadRow{"HugeNumberIsNotFinite", kGt,
+               4,
+               {"res.json", "detection 1 (image_id 2)", "negative width"}},
+        BadRow{"HugeNumberIsNotFinite",
+               kGt,
                list(R"({"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1e999})"),
-               4, {"res.json", "detection 1"}},
-        BadRow{"ResultsNotAList", kGt, R"({"annotations": []})", 4,
+               4,
+               {"res.json", "detection 1"}},
+        BadRow{"ResultsNotAList",
+               kGt,
+               R"({"annotations": []})",
+               4,
                {"res.json", "not a COCO results file"}},
-        BadRow{"ResultsEntryMissesScore", kGt,
-               list(R"({"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1]})"), 4,
+        BadRow{"ResultsEntryMissesScore",
+               kGt,
+               list(R"({"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1]})"),
+               4,
                {"res.json", "detection 1 (image_id 2)", "no \"score\""}},
-        BadRow{"GroundTruthIsAResultsFile", std::string("[") + kGoodDet + "]", "[]", 4,
+        BadRow{"GroundTruthIsAResultsFile",
+               std::string("[") + kGoodDet + "]",
+               "[]",
+               4,
                {"gt.json", "not a COCO instances file"}},
         BadRow{"GroundTruthAnnotationOnUnknownImage",
                R"({"images": [{"id": 1, "file_name": "a.jpg"}], "categories": [{"id": 1}],
                    "annotations": [{"id": 7, "image_id": 3, "category_id": 1, "bbox": [0, 0, 1, 1]}]})",
-               "[]", 4, {"gt.json", "annotations[0] (id 7)", "image_id 3"}},
-        BadRow{"GroundTruthTruncated", std::string(kGt).substr(0, 60), "[]", 4,
+               "[]",
+               4,
+               {"gt.json", "annotations[0] (id 7)", "image_id 3"}},
+        BadRow{"GroundTruthTruncated",
+               std::string(kGt).substr(0, 60),
+               "[]",
+               4,
                {"gt.json", "malformed JSON"}}),
     [](const ::testing::TestParamInfo<BadRow>& info) { return std::string(info.param.name); });
 
@@ -146,10 +169,10 @@ TEST(EvalCli, MissingImageIsNamedBeforeTheModelRuns) {
   TempDir tmp;
   write_file_atomic(tmp / "gt.json", kGt);
   fs::create_directories(tmp / "imgs");
-  const auto r = run_command(cli_path() + " eval " + q(fx / "megvii-nano" / "yolox_nano.onnx") +
-                             " " + q(tmp / "imgs") + " --annotations " + q(tmp / "gt.json") +
-                             " --json " + q(tmp / "m.json") + " --save-detections " +
-                             q(tmp / "d.json"));
+  const auto r =
+      run_command(cli_path() + " eval " + q(fx / "megvii-nano" / "yolox_nano.onnx") + " " +
+                  q(tmp / "imgs") + " --annotations " + q(tmp / "gt.json") + " --json " +
+                  q(tmp / "m.json") + " --save-detections " + q(tmp / "d.json"));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("a.jpg"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("image id 1"), std::string::npos) << r.err;
@@ -165,8 +188,8 @@ TEST(EvalCli, RefusesAmbiguousFormsAndOverwritingInputs) {
   EXPECT_EQ(run_command(base).exit_code, 2);  // neither form
   EXPECT_EQ(run_command(base + " model.onnx imgs --detections " + q(tmp / "res.json")).exit_code,
             2);  // both
-  const auto over = run_command(base + " --detections " + q(tmp / "res.json") + " --json " +
-                                q(tmp / "gt.json"));
+  const auto over =
+      run_command(base + " --detections " + q(tmp / "res.json") + " --json " + q(tmp / "gt.json"));
   EXPECT_EQ(over.exit_code, 6) << over.err;
   EXPECT_EQ(slurp(tmp / "gt.json"), kGt);
   // An empty results list is valid: every category with GT scores 0.

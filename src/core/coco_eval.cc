@@ -143,7 +143,8 @@ class ResultsSax {
 
   bool start_object(size_t) {
     if (skip_depth_ > 0) return ++skip_depth_, true;
-    if (depth_ == 0) corrupt("not a COCO results file: expected a list of detections, found an object");
+    if (depth_ == 0)
+      corrupt("not a COCO results file: expected a list of detections, found an object");
     if (depth_ == 1) {
       cur_ = {};
       have_ = 0;
@@ -157,10 +158,14 @@ class ResultsSax {
     if (skip_depth_ > 0) return --skip_depth_, true;
     // depth_ == 2: one entry done.
     const char* missing = nullptr;
-    if (!(have_ & kHaveImage)) missing = "image_id";
-    else if (!(have_ & kHaveCategory)) missing = "category_id";
-    else if (!(have_ & kHaveBox)) missing = "bbox";
-    else if (!(have_ & kHaveScore)) missing = "score";
+    if (!(have_ & kHaveImage))
+      missing = "image_id";
+    else if (!(have_ & kHaveCategory))
+      missing = "category_id";
+    else if (!(have_ & kHaveBox))
+      missing = "bbox";
+    else if (!(have_ & kHaveScore))
+      missing = "score";
     if (missing) fail(std::string("no \"") + missing + "\"");
     if (std::string p = box_problem(cur_.bbox); !p.empty()) fail(p);
     out_.push_back(cur_);
@@ -169,11 +174,16 @@ class ResultsSax {
   }
   bool key(std::string& k) {
     if (skip_depth_ > 0) return true;
-    if (k == "image_id") key_ = Key::kImage;
-    else if (k == "category_id") key_ = Key::kCategory;
-    else if (k == "bbox") key_ = Key::kBox;
-    else if (k == "score") key_ = Key::kScore;
-    else key_ = Key::kOther;
+    if (k == "image_id")
+      key_ = Key::kImage;
+    else if (k == "category_id")
+      key_ = Key::kCategory;
+    else if (k == "bbox")
+      key_ = Key::kBox;
+    else if (k == "score")
+      key_ = Key::kScore;
+    else
+      key_ = Key::kOther;
     return true;
   }
   bool start_array(size_t) {
@@ -217,17 +227,23 @@ class ResultsSax {
 
   std::string where() const {
     std::string w = "detection " + std::to_string(out_.size());
-    if (depth_ >= 2 && (have_ & kHaveImage)) w += " (image_id " + std::to_string(cur_.image_id) + ")";
+    if (depth_ >= 2 && (have_ & kHaveImage))
+      w += " (image_id " + std::to_string(cur_.image_id) + ")";
     return w;
   }
   [[noreturn]] void fail(const std::string& what) const { corrupt(where() + ": " + what); }
   const char* key_name() const {
     switch (key_) {
-      case Key::kImage: return "image_id";
-      case Key::kCategory: return "category_id";
-      case Key::kBox: return "bbox";
-      case Key::kScore: return "score";
-      case Key::kOther: break;
+      case Key::kImage:
+        return "image_id";
+      case Key::kCategory:
+        return "category_id";
+      case Key::kBox:
+        return "bbox";
+      case Key::kScore:
+        return "score";
+      case Key::kOther:
+        break;
     }
     return "?";
   }
@@ -295,8 +311,8 @@ enum : uint8_t { kFp = 0, kTp = 1, kIgnored = 2 };
 // (images by id, then score order within the image), truncated to 100 per image.
 struct CategoryDets {
   std::vector<double> score;
-  std::vector<uint8_t> rank;     // position within its (image, category), 0..99
-  std::vector<uint8_t> outcome;  // [det][area][threshold]
+  std::vector<uint8_t> rank;       // position within its (image, category), 0..99
+  std::vector<uint8_t> outcome;    // [det][area][threshold]
   size_t npig[kA] = {0, 0, 0, 0};  // non-ignored ground truth per area range
   void clear() {
     score.clear();
@@ -308,10 +324,10 @@ struct CategoryDets {
 
 // Scratch buffers reused across (image, category) runs.
 struct Scratch {
-  std::vector<double> ious;          // [d][g] in the ground truth's original order
-  std::vector<uint32_t> gt_order;    // ground truth, non-ignored first (stable)
-  std::vector<uint8_t> gt_ignore;    // by original index
-  std::vector<uint8_t> gt_matched;   // by sorted position, one threshold at a time
+  std::vector<double> ious;         // [d][g] in the ground truth's original order
+  std::vector<uint32_t> gt_order;   // ground truth, non-ignored first (stable)
+  std::vector<uint8_t> gt_ignore;   // by original index
+  std::vector<uint8_t> gt_matched;  // by sorted position, one threshold at a time
 };
 
 // maskApi.c bbIou for one pair: crowd => intersection over the detection's area.
@@ -586,8 +602,7 @@ CocoClassMapping map_classes_to_categories(const std::vector<std::string>& class
                 "the model has " + std::to_string(class_names.size()) +
                     " classes but the ground truth only " + std::to_string(gt.categories.size()) +
                     " categories, and the class names are not category names");
-  for (size_t i = 0; i < class_names.size(); ++i)
-    map.category_ids.push_back(gt.categories[i].id);
+  for (size_t i = 0; i < class_names.size(); ++i) map.category_ids.push_back(gt.categories[i].id);
   return map;
 }
 
@@ -806,11 +821,11 @@ std::string format_coco_summary(const std::array<double, kCocoStatCount>& stats)
     int max_dets;
   };
   static constexpr Line kLines[kCocoStatCount] = {
-      {true, "0.50:0.95", "all", 100},   {true, "0.50", "all", 100},
-      {true, "0.75", "all", 100},        {true, "0.50:0.95", "small", 100},
-      {true, "0.50:0.95", "medium", 100}, {true, "0.50:0.95", "large", 100},
-      {false, "0.50:0.95", "all", 1},    {false, "0.50:0.95", "all", 10},
-      {false, "0.50:0.95", "all", 100},  {false, "0.50:0.95", "small", 100},
+      {true, "0.50:0.95", "all", 100},     {true, "0.50", "all", 100},
+      {true, "0.75", "all", 100},          {true, "0.50:0.95", "small", 100},
+      {true, "0.50:0.95", "medium", 100},  {true, "0.50:0.95", "large", 100},
+      {false, "0.50:0.95", "all", 1},      {false, "0.50:0.95", "all", 10},
+      {false, "0.50:0.95", "all", 100},    {false, "0.50:0.95", "small", 100},
       {false, "0.50:0.95", "medium", 100}, {false, "0.50:0.95", "large", 100}};
   std::string out;
   char buf[160];
@@ -844,8 +859,8 @@ std::string format_coco_per_class(const CocoMetrics& metrics) {
   for (const auto& c : metrics.per_class) {
     std::snprintf(buf, sizeof buf, "%6lld  %-*.*s  %s  %s  %6zu\n",
                   static_cast<long long>(c.category_id), static_cast<int>(name_w),
-                  static_cast<int>(name_w), c.name.c_str(), num(c.ap).c_str(),
-                  num(c.ap50).c_str(), c.gt_count);
+                  static_cast<int>(name_w), c.name.c_str(), num(c.ap).c_str(), num(c.ap50).c_str(),
+                  c.gt_count);
     out += buf;
   }
   return out;

@@ -35,8 +35,7 @@ struct GtBuilder {
   }
   // area defaults to w * h.
   GtBuilder& box(int64_t image, int64_t cat, CocoBox b, bool crowd = false, double area = -1) {
-    gt.annotations.push_back(
-        {next_id++, image, cat, b, area < 0 ? b.w * b.h : area, crowd});
+    gt.annotations.push_back({next_id++, image, cat, b, area < 0 ? b.w * b.h : area, crowd});
     return *this;
   }
 };
@@ -192,8 +191,8 @@ TEST(CocoEval, MaxDetsTruncation) {
   for (int cat = 1; cat <= 2; ++cat) {
     const int fps = cat == 1 ? 99 : 100;
     for (int i = 0; i < fps; ++i)
-      dets.push_back(det(1, cat, {100.0 + 50 * (i % 10), 100.0 + 50 * (i / 10), 40, 40},
-                         0.9 - i * 0.001));
+      dets.push_back(
+          det(1, cat, {100.0 + 50 * (i % 10), 100.0 + 50 * (i / 10), 40, 40}, 0.9 - i * 0.001));
     dets.push_back(det(1, cat, {0, 0, 40, 40}, 0.005));
   }
   const CocoMetrics m = evaluate_coco_bbox(b.gt, dets);
@@ -228,8 +227,8 @@ TEST(CocoEval, EqualScoresFollowImageIdThenFileOrder) {
 
 TEST(CocoEval, AreaRanges) {
   // GT: S = (0,0,20,20) area 400 (small), L = (100,100,120,120) area 14400 (large).
-  // dS (0.90) = S, dX (0.85) = (300,300,100,100) matches nothing (area 10000, large), dL (0.80) = L.
-  // all:   [TP, FP, TP], npig 2: rc [.5,.5,1], pr [1,.5,2/3], envelope [1,2/3,2/3]: thresholds
+  // dS (0.90) = S, dX (0.85) = (300,300,100,100) matches nothing (area 10000, large), dL (0.80) =
+  // L. all:   [TP, FP, TP], npig 2: rc [.5,.5,1], pr [1,.5,2/3], envelope [1,2/3,2/3]: thresholds
   //        <= .5 (51) get 1, the other 50 get 2/3: AP = (51 + 50 x 2/3) / 101 at every IoU.
   // small: L is ignored; dS TP; dX unmatched and outside the range: ignored; dL matches the
   //        ignored L: ignored. AP 1.
@@ -269,7 +268,8 @@ TEST(CocoEval, AreaFromTheAnnotationNotTheBox) {
   expect_stats(evaluate_coco_bbox(b.gt, dets), {1, 1, 1, 1, kNo, kNo, 1, 1, 1, 1, kNo, kNo});
 }
 
-// --- readers and bad input -------------------------------------------------------------------------
+// --- readers and bad input
+// -------------------------------------------------------------------------
 
 std::string error_of(auto&& fn) {
   try {
@@ -304,38 +304,53 @@ TEST(CocoResults, ParsesAndRoundTrips) {
 }
 
 TEST(CocoResults, BadInputNamesTheEntry) {
-  EXPECT_NE(error_of([] { parse_coco_results(R"({"annotations": []})"); }).find("not a COCO results"),
-            std::string::npos);
-  EXPECT_NE(error_of([] { parse_coco_results(R"([{"image_id": 1, "category_id": 1,
+  EXPECT_NE(
+      error_of([] { parse_coco_results(R"({"annotations": []})"); }).find("not a COCO results"),
+      std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_coco_results(R"([{"image_id": 1, "category_id": 1,
       "bbox": [0, 0, 1, 1], "score": 0.5}, {"image_id": 7, "category_id": 1,
-      "bbox": [0, 0, 1, 1], "score": NaN}])"); }).find("detection 1 (image_id 7)"),
+      "bbox": [0, 0, 1, 1], "score": NaN}])");
+            }).find("detection 1 (image_id 7)"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_coco_results(R"([{"image_id": 4, "category_id": 1,
-      "bbox": [0, 0, -1, 1], "score": 0.5}])"); }).find("detection 0 (image_id 4): bbox has a negative width"),
+  EXPECT_NE(error_of([] {
+              parse_coco_results(R"([{"image_id": 4, "category_id": 1,
+      "bbox": [0, 0, -1, 1], "score": 0.5}])");
+            }).find("detection 0 (image_id 4): bbox has a negative width"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_coco_results(R"([{"image_id": 4, "category_id": 1,
-      "bbox": [0, 0, 1], "score": 0.5}])"); }).find("bbox"),
+  EXPECT_NE(error_of([] {
+              parse_coco_results(R"([{"image_id": 4, "category_id": 1,
+      "bbox": [0, 0, 1], "score": 0.5}])");
+            }).find("bbox"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_coco_results(R"([{"image_id": 4, "bbox": [0, 0, 1, 1],
-      "score": 0.5}])"); }).find("no \"category_id\""),
+  EXPECT_NE(error_of([] {
+              parse_coco_results(R"([{"image_id": 4, "bbox": [0, 0, 1, 1],
+      "score": 0.5}])");
+            }).find("no \"category_id\""),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_coco_results(R"([{"image_id": 4.5, "category_id": 1,
-      "bbox": [0, 0, 1, 1], "score": 0.5}])"); }).find("image_id"),
+  EXPECT_NE(error_of([] {
+              parse_coco_results(R"([{"image_id": 4.5, "category_id": 1,
+      "bbox": [0, 0, 1, 1], "score": 0.5}])");
+            }).find("image_id"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_coco_results(R"([1, 2])"); }).find("detection 0: not an object"),
             std::string::npos);
-  error_of([] { parse_coco_results(R"([{"image_id": 4, "category_id": 1, "bbox": [0, 0, 1, 1],
-      "score": 0.5})"); });  // truncated
+  error_of([] {
+    parse_coco_results(R"([{"image_id": 4, "category_id": 1, "bbox": [0, 0, 1, 1],
+      "score": 0.5})");
+  });  // truncated
   error_of([] { parse_coco_results(""); });
 }
 
 TEST(CocoGroundTruthReader, BadInputNamesTheEntry) {
   const auto gt_with = [](const std::string& images, const std::string& anns) {
-    return R"({"images": )" + images + R"(, "categories": [{"id": 1, "name": "a"}], "annotations": )" +
-           anns + "}";
+    return R"({"images": )" + images +
+           R"(, "categories": [{"id": 1, "name": "a"}], "annotations": )" + anns + "}";
   };
   const std::string img = R"([{"id": 1, "file_name": "a.jpg"}])";
-  EXPECT_NE(error_of([] { parse_coco_ground_truth(R"([{"image_id": 1}])"); }).find("not a COCO instances"),
+  EXPECT_NE(error_of([] {
+              parse_coco_ground_truth(R"([{"image_id": 1}])");
+            }).find("not a COCO instances"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_coco_ground_truth(R"({"images": []})"); }).find("\"annotations\""),
             std::string::npos);
@@ -350,8 +365,8 @@ TEST(CocoGroundTruthReader, BadInputNamesTheEntry) {
             }).find("negative height"),
             std::string::npos);
   EXPECT_NE(error_of([&] {
-              parse_coco_ground_truth(
-                  gt_with(R"([{"id": 1, "file_name": "a.jpg"}, {"id": 1, "file_name": "b.jpg"}])", "[]"));
+              parse_coco_ground_truth(gt_with(
+                  R"([{"id": 1, "file_name": "a.jpg"}, {"id": 1, "file_name": "b.jpg"}])", "[]"));
             }).find("images[1]: duplicate image id 1"),
             std::string::npos);
   const CocoGroundTruth gt = parse_coco_ground_truth(gt_with(img, R"([{"id": 9, "image_id": 1,
@@ -377,8 +392,10 @@ TEST(CocoEval, SummaryFormat) {
   const std::string text = format_coco_summary(s);
   EXPECT_EQ(text.substr(0, text.find('\n')),
             " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.361");
-  EXPECT_NE(text.find(" Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = -1.000\n"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find(
+          " Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = -1.000\n"),
+      std::string::npos);
 }
 
 TEST(CocoClassMapping, ByNameElseByPosition) {

@@ -28,8 +28,7 @@ fs::path resolve_coco_image(const fs::path& images_dir, const CocoImage& image) 
     throw Error(ErrorKind::kUnsafe, id + ": file_name is an absolute path", image.file_name);
   for (const auto& part : name)
     if (part == "..")
-      throw Error(ErrorKind::kUnsafe, id + ": file_name leaves the images folder",
-                  image.file_name);
+      throw Error(ErrorKind::kUnsafe, id + ": file_name leaves the images folder", image.file_name);
   std::error_code ec;
   fs::path p = images_dir / name;
   if (fs::is_regular_file(p, ec)) return p;
