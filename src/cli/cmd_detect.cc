@@ -49,12 +49,6 @@ struct WorkItem {
   bool video = false;
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // Expands the INPUT arguments: files as given, folders recursively (sorted, image extensions
 // only). Missing inputs are kept so that they are reported like any other failure.
 std::vector<WorkItem> collect_items(const DetectArgs& a) {
