@@ -257,9 +257,8 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
     throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000], got " +
                                                  std::to_string(a.max_megapixels));
-  // OpenCV's own limit backs ours up for formats whose header read_image_header does not parse,
-  // and for video frames. It is read once, at the first decode: set it before anything decodes,
-  // unless the user chose one.
+  // decode_image enforces the limit on images itself; OpenCV's own limit covers video frames. It
+  // is read once, at the first decode: set it before anything decodes, unless the user chose one.
   const std::string cv_limit = std::to_string(static_cast<uint64_t>(a.max_megapixels * 1e6));
   ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", cv_limit.c_str(), /*overwrite=*/0);
   std::vector<WorkItem> items = collect_items(a);
