@@ -83,7 +83,7 @@ DetectorImpl::DetectorImpl(const fs::path& path, const DetectorOptions& options)
   session_ = detail::open_session(path, options_);
   ModelInfo io;
   try {
-    io = detail::read_model_io(*session_);
+    io = detail::read_model_info(*session_);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorKind::kCorrupt, std::string("cannot read the model's signature: ") + e.what(),
                 path.string());

@@ -29,7 +29,7 @@ TensorInfo tensor_info(const Ort::TypeInfo& type_info, std::string name) {
 
 }  // namespace
 
-ModelInfo read_model_io(const Ort::Session& session) {
+ModelInfo read_model_info(const Ort::Session& session) {
   ModelInfo io;
   Ort::AllocatorWithDefaultOptions alloc;
   for (size_t i = 0; i < session.GetInputCount(); ++i)
@@ -65,7 +65,7 @@ ModelInfo inspect_model(const fs::path& path) {
     so.SetIntraOpNumThreads(1);
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);
     Ort::Session session(detail::ort_env(), path.c_str(), so);
-    return detail::read_model_io(session);
+    return detail::read_model_info(session);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorKind::kCorrupt, std::string("ONNX Runtime cannot load the model: ") + e.what(),
                 path.string());

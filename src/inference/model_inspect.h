@@ -13,9 +13,8 @@
 
 namespace yoloxrt::detail {
 
-// Inputs, outputs and metadata of an open session (yoloxrt/onnx_info.h; the graph statistics stay
-// zero). Throws Ort::Exception.
-ModelInfo read_model_io(const Ort::Session& session);
+// Inputs, outputs and metadata of an open session. Throws Ort::Exception.
+ModelInfo read_model_info(const Ort::Session& session);
 
 // Throws Error(kNotFound) if `path` does not exist, Error(kIo) if it is a directory.
 void require_model_file(const std::filesystem::path& path);

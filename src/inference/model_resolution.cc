@@ -32,10 +32,9 @@ void check_signature(const ModelInfo& io, const std::string& file) {
                     ", expected [B,3,H,W], [B,H,W,3] or [3,H,W]",
                 file);
   if (out.shape.size() != 3 && out.shape.size() != 2)
-    throw Error(
-        ErrorKind::kUnsupported,
-        "output '" + out.name + "' has shape " + out.shape_string() + ", expected [B,N,K]",
-        file);
+    throw Error(ErrorKind::kUnsupported,
+                "output '" + out.name + "' has shape " + out.shape_string() + ", expected [B,N,K]",
+                file);
 }
 
 // For models without yoloxrt metadata: layout from the input shape, the family's conventions
@@ -128,7 +127,8 @@ bool resolve_size(DetectorOptions& options, const ModelMetadata& md, bool fixed_
 
 }  // namespace
 
-ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options, const std::string& file) {
+ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options,
+                            const std::string& file) {
   check_signature(io, file);
   const TensorInfo& in = io.inputs[0];
   const TensorInfo& out = io.outputs[0];
@@ -152,8 +152,7 @@ ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options, const
                                                        : std::array<size_t, 3>{b, b + 1, b + 2};
   if (in.shape[d[2]] != 3 && in.shape[d[2]] >= 0)
     throw Error(ErrorKind::kUnsupported,
-                "input '" + in.name + "' " + in.shape_string() +
-                    " does not have 3 channels in " +
+                "input '" + in.name + "' " + in.shape_string() + " does not have 3 channels in " +
                     (md.input_layout == InputLayout::kNCHW ? "NCHW" : "NHWC") + " layout",
                 file);
   const int64_t fixed_h = in.shape[d[0]], fixed_w = in.shape[d[1]];
