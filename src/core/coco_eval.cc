@@ -485,6 +485,8 @@ CocoGroundTruth parse_coco_ground_truth(std::string_view json_text) {
                    [](const CocoCategory& a, const CocoCategory& b) { return a.id < b.id; });
 
   gt.annotations.reserve(annotations.size());
+  std::unordered_set<int64_t> annotation_ids;
+  annotation_ids.reserve(annotations.size());
   for (size_t i = 0; i < annotations.size(); ++i) {
     const json& e = annotations[i];
     const std::string where = entry_name("annotations", i);
@@ -492,6 +494,8 @@ CocoGroundTruth parse_coco_ground_truth(std::string_view json_text) {
     CocoAnnotation a;
     a.id = get_int(e, "id", where);
     const std::string where_id = where + " (id " + std::to_string(a.id) + ")";
+    // pycocotools indexes annotations by id: a repeated id would silently stand for another box.
+    if (!annotation_ids.insert(a.id).second) corrupt(where_id + ": duplicate annotation id");
     a.image_id = get_int(e, "image_id", where_id);
     if (!image_ids.count(a.image_id))
       corrupt(where_id + ": image_id " + std::to_string(a.image_id) + " is not in \"images\"");
