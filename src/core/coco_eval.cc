@@ -744,6 +744,19 @@ CocoMetrics evaluate_coco_bbox(const CocoGroundTruth& gt,
       for (int m = 0; m < kM; ++m) {
         const int max_det = kMaxDets[m];
         for (int t = 0; t < kT; ++t) {
+          if (m != kM - 1) {
+            // summarize() reads only recall at maxDets 1 and 10: rc[-1], or 0 when nd == 0.
+            size_t tp = 0, nd = 0;
+            for (size_t j = 0; j < n; ++j) {
+              const uint32_t d = order[j];
+              if (cat.rank[d] >= max_det) continue;
+              ++nd;
+              tp += cat.outcome[(size_t(d) * kA + a) * kT + t] == kTp;
+            }
+            recall[ridx(t, k, a, m)] =
+                nd ? static_cast<double>(tp) / static_cast<double>(npig) : 0.0;
+            continue;
+          }
           rc.clear();
           pr.clear();
           size_t tp = 0, fp = 0;
