@@ -122,7 +122,15 @@ class DetectRun {
 
   void image(const WorkItem& item, size_t index) {
     // decode_image checks the declared size on the header before any codec runs.
-    ImageBuffer img = load_image(item.input, max_pixels());
+    ImageBuffer img;
+    try {
+      img = load_image(item.input, max_pixels());
+    } catch (const Error& e) {
+      // The library states the limit; the CLI names the flag that sets it.
+      if (e.kind() == ErrorKind::kUnsupported && e.message().find("megapixels") != std::string::npos)
+        throw Error(e.kind(), e.message() + " (--max-megapixels)", e.file());
+      throw;
+    }
     Image view = img.view();
     const auto dets = det_.detect(view);
     record(item.input.string(), std::nullopt, view, dets, index);
