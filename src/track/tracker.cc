@@ -48,6 +48,7 @@ struct STrack {
   int frame_id = 0;
   int start_frame = 0;
   int tracklet_len = 0;
+  bool ever_removed = false;  // in the reference's removed_stracks (matched there by id)
 };
 
 Measurement tlwh_to_xyah(const std::array<double, 4>& t) {
@@ -335,7 +336,12 @@ struct Tracker::Impl {
     tracked = joint(joint(still_tracked, activated_now), refind_now);
     lost = sub(lost, tracked);
     lost.insert(lost.end(), lost_now.begin(), lost_now.end());
-    lost = sub(lost, removed_now);
+    // sub_stracks(lost, self.removed_stracks) runs before this frame's removals are appended to
+    // removed_stracks: a track removed now stays in the lost list (and in the next frame's pool,
+    // where it can even be found again) for one more frame. A track that was ever removed is
+    // dropped from the lost list from then on.
+    std::erase_if(lost, [&](int t) { return at(t).ever_removed; });
+    for (int t : removed_now) at(t).ever_removed = true;
     remove_duplicates();
 
     std::vector<Track> out;

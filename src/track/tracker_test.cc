@@ -75,5 +75,35 @@ TEST(TrackerFixture, ReplaysMot17DetectionsExactlyAsByteTrack) {
   }
 }
 
+TrackerOptions make_options(double track_thresh, double match_thresh, int track_buffer,
+                            double frame_rate, bool mot20) {
+  TrackerOptions o;
+  o.track_thresh = track_thresh;
+  o.match_thresh = match_thresh;
+  o.track_buffer = track_buffer;
+  o.frame_rate = frame_rate;
+  o.mot20 = mot20;
+  return o;
+}
+
+// tests/data/bytetrack/README.md: the same upstream tracker under six more parameter sets.
+TEST(TrackerFixture, StaysExactForOtherParameters) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  const auto dets = read_mot_detections(fx / "bytetrack-mot17-01" / "detections.txt");
+  const fs::path data = fs::path(YOLOXRT_SOURCE_DIR) / "tests" / "data" / "bytetrack";
+  const ReferenceCase cases[] = {
+      {"tracks_buffer10.txt", make_options(0.5, 0.8, 10, 30, false)},
+      {"tracks_fps15.txt", make_options(0.5, 0.8, 30, 15, false)},
+      {"tracks_match0.6.txt", make_options(0.5, 0.6, 30, 30, false)},
+      {"tracks_match0.9.txt", make_options(0.5, 0.9, 30, 30, false)},
+      {"tracks_mot20_thresh0.4.txt", make_options(0.4, 0.8, 30, 30, true)},
+      {"tracks_thresh0.25_match0.7_buffer5.txt", make_options(0.25, 0.7, 5, 30, false)},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    expect_same_tracks(track_mot_detections(dets, c.options), data / c.file);
+  }
+}
+
 }  // namespace
 }  // namespace yoloxrt
