@@ -105,5 +105,117 @@ TEST(TrackerFixture, StaysExactForOtherParameters) {
   }
 }
 
+TrackerInput box(double x, double y, double w, double h, double score, int class_id = 0) {
+  return {x, y, x + w, y + h, score, class_id};
+}
+
+TEST(Tracker, ConfirmsNewTracksOnTheirSecondFrameExceptOnTheFirst) {
+  Tracker t;
+  const std::vector<TrackerInput> f1 = {box(10, 10, 20, 40, 0.9)};
+  const auto out1 = t.update(f1);
+  ASSERT_EQ(out1.size(), 1u);  // frame 1: activated at once
+  EXPECT_EQ(out1[0].id, 1);
+  EXPECT_EQ(out1[0].age, 0);
+  EXPECT_NEAR(out1[0].x, 10, 1e-9);
+  EXPECT_NEAR(out1[0].h, 40, 1e-9);
+  // A second object appears on frame 2: unconfirmed (not returned) until frame 3.
+  const std::vector<TrackerInput> f2 = {box(11, 10, 20, 40, 0.9), box(200, 50, 30, 60, 0.8, 3)};
+  const auto out2 = t.update(f2);
+  ASSERT_EQ(out2.size(), 1u);
+  EXPECT_EQ(out2[0].id, 1);
+  EXPECT_EQ(out2[0].age, 1);
+  const std::vector<TrackerInput> f3 = {box(12, 10, 20, 40, 0.9), box(201, 50, 30, 60, 0.7, 3)};
+  const auto out3 = t.update(f3);
+  ASSERT_EQ(out3.size(), 2u);
+  EXPECT_EQ(out3[1].id, 2);
+  EXPECT_EQ(out3[1].class_id, 3);
+  EXPECT_DOUBLE_EQ(out3[1].score, 0.7);
+  EXPECT_EQ(out3[1].start_frame, 2);
+  EXPECT_EQ(t.frame(), 3);
+}
+
+TEST(Tracker, NewTracksNeedTrackThreshPlusPointOne) {
+  TrackerOptions o;
+  o.track_thresh = 0.5;
+  Tracker t(o);
+  const std::vector<TrackerInput> weak = {box(10, 10, 20, 40, 0.55)};  // high, but < 0.6
+  EXPECT_TRUE(t.update(weak).empty());
+  EXPECT_TRUE(t.update(weak).empty());
+  const std::vector<TrackerInput> strong = {box(10, 10, 20, 40, 0.65)};
+  EXPECT_EQ(t.update(strong).size(), 0u);  // started, unconfirmed
+  EXPECT_EQ(t.update(strong).size(), 1u);
+}
+
+TEST(Tracker, LowScoreDetectionsKeepATrackAlive) {
+  Tracker t;
+  std::vector<TrackerInput> f = {box(10, 10, 20, 40, 0.9)};
+  t.update(f);
+  // 0.3 is a low detection (0.1 < s < 0.5): second association keeps id 1 tracked.
+  f = {box(11, 10, 20, 40, 0.3)};
+  const auto out = t.update(f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, 1);
+  EXPECT_DOUBLE_EQ(out[0].score, 0.3);
+  // 0.05 is below the low band: the track is lost (not returned).
+  f = {box(12, 10, 20, 40, 0.05)};
+  EXPECT_TRUE(t.update(f).empty());
+}
+
+TEST(Tracker, IdsCountFromOnePerInstanceAndResetRestarts) {
+  const std::vector<TrackerInput> f = {box(10, 10, 20, 40, 0.9), box(100, 10, 20, 40, 0.9)};
+  Tracker a, b;
+  a.update(f);
+  const auto out_b = b.update(f);
+  ASSERT_EQ(out_b.size(), 2u);
+  EXPECT_EQ(out_b[0].id, 1);
+  EXPECT_EQ(out_b[1].id, 2);
+  a.reset();
+  EXPECT_EQ(a.frame(), 0);
+  EXPECT_EQ(a.update(f)[0].id, 1);
+}
+
+TEST(Tracker, DetectionOverloadMatchesTrackerInput) {
+  Tracker a, b;
+  for (int frame = 0; frame < 5; ++frame) {
+    const float dx = 2.f * static_cast<float>(frame);
+    const std::vector<Detection> dets = {{{10 + dx, 10, 30 + dx, 50}, 0, 0.9f},
+                                         {{100, 20 - dx, 130, 80 - dx}, 2, 0.75f}};
+    std::vector<TrackerInput> in;
+    for (const Detection& d : dets)
+      in.push_back({d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score, d.class_id});
+    const auto ra = a.update(dets);
+    const auto rb = b.update(in);
+    ASSERT_EQ(ra.size(), rb.size());
+    for (size_t k = 0; k < ra.size(); ++k) {
+      EXPECT_EQ(ra[k].id, rb[k].id);
+      EXPECT_EQ(ra[k].x, rb[k].x);
+      const Box bx = ra[k].box();
+      EXPECT_FLOAT_EQ(bx.x2, static_cast<float>(ra[k].x + ra[k].w));
+    }
+  }
+}
+
+TEST(Tracker, RefusesBadOptionsAndNonFiniteDetections) {
+  TrackerOptions o;
+  o.frame_rate = 0;
+  EXPECT_THROW(Tracker{o}, Error);
+  o = {};
+  o.track_buffer = -1;
+  EXPECT_THROW(Tracker{o}, Error);
+  o = {};
+  o.match_thresh = std::nan("");
+  EXPECT_THROW(Tracker{o}, Error);
+  o = {};
+  o.frame_rate = 15;
+  EXPECT_EQ(Tracker(o).max_time_lost(), 15);
+  Tracker t;
+  const std::vector<TrackerInput> bad = {box(1, 2, 3, std::nan(""), 0.9)};
+  EXPECT_THROW(t.update(bad), Error);
+  // Degenerate boxes are ignored, not tracked.
+  const std::vector<TrackerInput> flat = {box(1, 2, 3, 0, 0.9)};
+  EXPECT_TRUE(t.update(flat).empty());
+  EXPECT_TRUE(t.update(flat).empty());
+}
+
 }  // namespace
 }  // namespace yoloxrt
