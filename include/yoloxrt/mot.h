@@ -1,9 +1,6 @@
-// yoloxrt/mot.h - MOTChallenge text files: detections in, tracks out, and a replay of detection
-// files through the Tracker (the MOTChallenge public-detection protocol).
-//
-// A row is "frame,id,x,y,w,h,score,..." with the frame from 1 (at most 10^7), (x, y) the box's top-left corner
-// and (w, h) its size in pixels. Detection files (det.txt) have id -1; track files have the
-// track id. All functions are thread-safe (no shared state).
+// yoloxrt/mot.h - MOTChallenge detection files in, and their replay through the Tracker (the
+// MOTChallenge public-detection protocol). The row type (MotRow) and the result writer
+// (format_mot_rows) are results.h's. All functions are thread-safe (no shared state).
 #pragma once
 
 #include <filesystem>
@@ -12,33 +9,23 @@
 #include <string_view>
 #include <vector>
 
+#include "yoloxrt/results.h"
 #include "yoloxrt/tracker.h"
 
 namespace yoloxrt {
-
-struct MotRow {
-  int frame = 0;  // from 1
-  int id = -1;    // -1 for detections
-  double x = 0, y = 0, w = 0, h = 0;
-  double score = 0;
-};
 
 // Parses MOTChallenge detection lines: 7 to 10 comma-separated numbers "frame,id,x,y,w,h,score"
 // plus up to three more (MOT's det.txt has -1,-1,-1 or world coordinates; they are ignored).
 // Blank lines are skipped; CRLF line ends are accepted; fields may be padded with spaces.
 // Throws Error(kCorrupt) naming `name` and the 1-based line for a line that does not parse (field
-// count, a field that is not a number, a frame that is not an integer >= 1, an id that is not an
-// integer, a negative width or height, a non-finite value), for a frame number smaller than the
-// previous line's, and for text without any detection.
+// count, a field that is not a number, a frame that is not an integer in [1, 10^7] (a replay
+// visits every frame), an id that is not an integer, a negative width or height, a non-finite
+// value), for a frame number smaller than the previous line's, and for text without any detection.
 std::vector<MotRow> parse_mot_detections(std::string_view text, const std::string& name);
 
 // Reads and parses `path`. Throws Error(kNotFound)/Error(kIo) if unreadable, and as
 // parse_mot_detections does (naming the path).
 std::vector<MotRow> read_mot_detections(const std::filesystem::path& path);
-
-// One MOTChallenge result line per row, "frame,id,x,y,w,h,score,-1,-1,-1\n", with x, y, w, h to 4
-// decimals and the score to 6.
-std::string format_mot_rows(std::span<const MotRow> rows);
 
 // A track as a MOT row of `frame`.
 MotRow mot_row(int frame, const Track& track);

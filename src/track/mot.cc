@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <system_error>
 
@@ -91,18 +90,6 @@ std::vector<MotRow> read_mot_detections(const std::filesystem::path& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   return parse_mot_detections(
       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path.string());
-}
-
-std::string format_mot_rows(std::span<const MotRow> rows) {
-  std::string out;
-  out.reserve(rows.size() * 64);
-  char buf[256];
-  for (const MotRow& r : rows) {
-    const int len = std::snprintf(buf, sizeof buf, "%d,%d,%.4f,%.4f,%.4f,%.4f,%.6f,-1,-1,-1\n",
-                                  r.frame, r.id, r.x, r.y, r.w, r.h, r.score);
-    out.append(buf, static_cast<size_t>(std::min<int>(len, static_cast<int>(sizeof buf) - 1)));
-  }
-  return out;
 }
 
 MotRow mot_row(int frame, const Track& t) { return {frame, t.id, t.x, t.y, t.w, t.h, t.score}; }

@@ -87,17 +87,15 @@ TEST(MotDetections, ReadsFilesAndNamesMissingOnes) {
   }
 }
 
-TEST(MotRows, FormatsResultLinesAndParsesThemBack) {
-  const MotRow rows[] = {{5, 1, 169.74114, 102.566, 8.7943, 27.5304, 0.6571044},
+TEST(MotDetections, ReadsBackWhatFormatMotRowsWrites) {
+  const MotRow rows[] = {{5, 1, 169.7411, 102.566, 8.7943, 27.5304, 0.657104},
                          {12, 30, -1.5, 0, 1, 2, 1}};
-  const std::string text = format_mot_rows(rows);
-  EXPECT_EQ(text,
-            "5,1,169.7411,102.5660,8.7943,27.5304,0.657104,-1,-1,-1\n"
-            "12,30,-1.5000,0.0000,1.0000,2.0000,1.000000,-1,-1,-1\n");
-  const auto back = parse_mot_detections(text, "t.txt");
+  const auto back = parse_mot_detections(format_mot_rows(rows), "t.txt");
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[1].id, 30);
+  EXPECT_EQ(back[1].frame, 12);
   EXPECT_DOUBLE_EQ(back[0].w, 8.7943);
+  EXPECT_DOUBLE_EQ(back[0].score, 0.657104);
 }
 
 TEST(MotReplay, VisitsFramesWithoutDetectionsSoLostTracksAge) {
