@@ -63,6 +63,16 @@ struct Track {
   }
 };
 
+// ByteTrack's demo filter on returned tracks (tools/demo_track.py): a track is shown and saved
+// when w * h > min_box_area and it is not wider than tall by more than max_aspect_ratio
+// (w / h > max_aspect_ratio: not a pedestrian). Only the output is filtered; the tracker keeps
+// every track. Thread-safe.
+struct TrackFilter {
+  double min_box_area = 10;
+  double max_aspect_ratio = 1.6;
+  bool keep(const Track& t) const { return t.w * t.h > min_box_area && !(t.w / t.h > max_aspect_ratio); }
+};
+
 class Tracker {
  public:
   // Throws Error(kInvalidArgument) for options outside their domain (thresholds not finite or

@@ -1,5 +1,6 @@
 #include "cli/cli_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +49,44 @@ std::string human_bytes(double bytes) {
   else
     std::snprintf(buf, sizeof buf, "%.1f kB", bytes / 1e3);
   return buf;
+}
+
+ProgressBar::ProgressBar(size_t total, bool enabled, std::string unit)
+    : total_(total), enabled_(enabled), unit_(std::move(unit)), start_(std::chrono::steady_clock::now()) {}
+
+void ProgressBar::update(size_t done, const std::string& name) {
+  done_ = done;
+  name_ = name;
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  draw(done, name);
+}
+
+void ProgressBar::finish() {
+  if (!enabled_) return;
+  draw(done_, name_);
+  std::fprintf(stderr, "\n");
+}
+
+void ProgressBar::draw(size_t done, const std::string& name) {
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  std::string shown = name.size() > 40 ? name.substr(0, 37) + "..." : name;
+  if (total_ > 0) {
+    constexpr size_t kWidth = 30;
+    const size_t filled = kWidth * std::min(done, total_) / total_;
+    std::string bar(filled, '=');
+    bar.resize(kWidth, ' ');
+    std::fprintf(stderr, "\r[%s] %zu/%zu %s  %.1f %s/s  %-40s", bar.c_str(), done, total_,
+                 unit_.c_str(), rate, unit_.c_str(), shown.c_str());
+  } else {
+    std::fprintf(stderr, "\r%zu %s  %.1f %s/s  %-40s", done, unit_.c_str(), rate, unit_.c_str(),
+                 shown.c_str());
+  }
+  std::fflush(stderr);
 }
 
 }  // namespace yoloxrt::cli

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -15,5 +17,27 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 
 // "12.3 MB"
 std::string human_bytes(double bytes);
+
+// A one-line progress bar on stderr, "[=====     ] 120/226 frames  31.4 frames/s  name", redrawn
+// at most ~10 times a second. Prints nothing unless `enabled`; total 0 = unknown (no bar).
+class ProgressBar {
+ public:
+  ProgressBar(size_t total, bool enabled, std::string unit);
+  void set_total(size_t total) { total_ = total; }
+  // `done` items so far; `name` is what is being worked on.
+  void update(size_t done, const std::string& name = {});
+  // Draws the final state and ends the line.
+  void finish();
+  bool enabled() const { return enabled_; }
+
+ private:
+  void draw(size_t done, const std::string& name);
+  size_t total_;
+  bool enabled_;
+  std::string unit_;
+  std::chrono::steady_clock::time_point start_, last_draw_{};
+  size_t done_ = 0;
+  std::string name_;
+};
 
 }  // namespace yoloxrt::cli
