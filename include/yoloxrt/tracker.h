@@ -49,12 +49,12 @@ struct TrackerInput {
 
 // A track returned by update(). The box is the Kalman filter's corrected state for this frame.
 struct Track {
-  int id = 0;                      // from 1 per Tracker, in order of activation
+  int id = 0;                         // from 1 per Tracker, in order of activation
   double x = 0, y = 0, w = 0, h = 0;  // top-left corner and size in pixels (ByteTrack's tlwh)
-  double score = 0;                // score of the detection matched on this frame
-  int class_id = 0;                // class of the detection matched on this frame
-  int start_frame = 0;             // frame (1-based, counted by update calls) the track started
-  int age = 0;                     // frames since start_frame (0 on the frame it started)
+  double score = 0;                   // score of the detection matched on this frame
+  int class_id = 0;                   // class of the detection matched on this frame
+  int start_frame = 0;                // frame (1-based, counted by update calls) the track started
+  int age = 0;                        // frames since start_frame (0 on the frame it started)
 
   // The box as xyxy floats (for drawing and JSON).
   Box box() const {
@@ -70,7 +70,9 @@ struct Track {
 struct TrackFilter {
   double min_box_area = 10;
   double max_aspect_ratio = 1.6;
-  bool keep(const Track& t) const { return t.w * t.h > min_box_area && !(t.w / t.h > max_aspect_ratio); }
+  bool keep(const Track& t) const {
+    return t.w * t.h > min_box_area && !(t.w / t.h > max_aspect_ratio);
+  }
 };
 
 class Tracker {

@@ -52,7 +52,10 @@ std::string human_bytes(double bytes) {
 }
 
 ProgressBar::ProgressBar(size_t total, bool enabled, std::string unit)
-    : total_(total), enabled_(enabled), unit_(std::move(unit)), start_(std::chrono::steady_clock::now()) {}
+    : total_(total),
+      enabled_(enabled),
+      unit_(std::move(unit)),
+      start_(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::update(size_t done, const std::string& name) {
   done_ = done;

@@ -111,7 +111,8 @@ class FrameSource {
       for (auto it = fs::directory_iterator(input, ec); !ec && it != fs::directory_iterator();
            it.increment(ec))
         if (it->is_regular_file(ec) && is_image_extension(it->path())) files_.push_back(it->path());
-      if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), input.string());
+      if (ec)
+        throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), input.string());
       std::sort(files_.begin(), files_.end());
       if (files_.empty())
         throw Error(ErrorKind::kNotFound, "no image files in the folder", input.string());
@@ -123,7 +124,8 @@ class FrameSource {
   bool is_video() const { return video_ != nullptr; }
   double fps() const { return video_ ? video_->fps() : 0; }
   size_t count_hint() const {
-    return video_ ? static_cast<size_t>(std::max<int64_t>(video_->frame_count(), 0)) : files_.size();
+    return video_ ? static_cast<size_t>(std::max<int64_t>(video_->frame_count(), 0))
+                  : files_.size();
   }
   // The frame's name for messages ("clip.mp4" or the image file).
   const fs::path& current() const { return video_ ? input_ : files_[next_ - 1]; }

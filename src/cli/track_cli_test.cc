@@ -37,11 +37,11 @@ TEST(TrackCli, ReplayWritesByteTracksTracksByteForByte) {
 TEST(TrackCli, ModelOnVideoWritesAnnotatedVideoMotAndJson) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
   TempDir tmp;
-  const auto r = run_command(
-      cli_path() + " track " + q(fx / "megvii-nano" / "yolox_nano.onnx") + " " +
-      q(fx / "bytetrack-mot17-01" / "mot17-01-sdp.mp4") + " -q --max-frames 12 --threads 1" +
-      " --classes person --trail 5 --track-thresh 0.3 -o " + q(tmp / "out") + " --mot " +
-      q(tmp / "t.txt") + " --json " + q(tmp / "t.json"));
+  const auto r = run_command(cli_path() + " track " + q(fx / "megvii-nano" / "yolox_nano.onnx") +
+                             " " + q(fx / "bytetrack-mot17-01" / "mot17-01-sdp.mp4") +
+                             " -q --max-frames 12 --threads 1" +
+                             " --classes person --trail 5 --track-thresh 0.3 -o " + q(tmp / "out") +
+                             " --mot " + q(tmp / "t.txt") + " --json " + q(tmp / "t.json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // JSON: one record per frame, each track with its id; ids in the MOT file are the same.
   std::ifstream in(tmp / "t.json");

@@ -92,8 +92,8 @@ TEST(DefaultPalette, HasDistinctColours) {
 TEST(DrawLabeledBoxes, EachBoxHasItsOwnColourAndLabel) {
   auto buf = grey(400, 300);
   Image im = buf.view();
-  draw_labeled_boxes(im, {{{50, 60, 100, 160}, {0, 255, 0}, "id 1"},
-                          {{200, 60, 260, 160}, {0, 0, 255}, ""}});
+  draw_labeled_boxes(
+      im, {{{50, 60, 100, 160}, {0, 255, 0}, "id 1"}, {{200, 60, 260, 160}, {0, 0, 255}, ""}});
   EXPECT_TRUE(pixel_is(im, 75, 160, 0, 255, 0));   // green outline (BGR)
   EXPECT_TRUE(pixel_is(im, 230, 160, 255, 0, 0));  // blue outline
   if (!default_font_path().empty()) {

@@ -14,10 +14,9 @@ KalmanState kalman_initiate(const Measurement& z) {
   KalmanState s;
   for (int k = 0; k < 4; ++k) s.mean[static_cast<size_t>(k)] = z[static_cast<size_t>(k)];
   const double h = z[3];
-  const double std[8] = {2 * kStdWeightPosition * h,  2 * kStdWeightPosition * h, 1e-2,
-                         2 * kStdWeightPosition * h,  10 * kStdWeightVelocity * h,
-                         10 * kStdWeightVelocity * h, 1e-5,
-                         10 * kStdWeightVelocity * h};
+  const double std[8] = {
+      2 * kStdWeightPosition * h,  2 * kStdWeightPosition * h,  1e-2, 2 * kStdWeightPosition * h,
+      10 * kStdWeightVelocity * h, 10 * kStdWeightVelocity * h, 1e-5, 10 * kStdWeightVelocity * h};
   for (int k = 0; k < 8; ++k) s.p(k, k) = std[k] * std[k];
   return s;
 }
@@ -76,7 +75,8 @@ void kalman_update(KalmanState& s, const Measurement& z) {
     }
   }
   double innovation[4];
-  for (int k = 0; k < 4; ++k) innovation[k] = z[static_cast<size_t>(k)] - s.mean[static_cast<size_t>(k)];
+  for (int k = 0; k < 4; ++k)
+    innovation[k] = z[static_cast<size_t>(k)] - s.mean[static_cast<size_t>(k)];
   for (int i = 0; i < 8; ++i) {
     double v = 0;
     for (int k = 0; k < 4; ++k) v += innovation[k] * x[k][i];

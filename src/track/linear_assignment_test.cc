@@ -80,7 +80,8 @@ TEST(LapjvSolver, CostLimitMatchesBruteForceAndNeverAssignsAboveTheLimit) {
     for (double& v : c) v = u(rng) < 0.3 ? 1.0 : u(rng);  // IoU distances: many exact 1s
     const Assignment a = solver.assign(c.data(), rows, cols, limit);
     double gain = 0;
-    std::vector<char> row_seen(static_cast<size_t>(rows), 0), col_seen(static_cast<size_t>(cols), 0);
+    std::vector<char> row_seen(static_cast<size_t>(rows), 0),
+        col_seen(static_cast<size_t>(cols), 0);
     int prev_row = -1;
     for (const auto& [i, j] : a.matches) {
       EXPECT_GT(i, prev_row) << "matches in ascending row order";

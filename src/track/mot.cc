@@ -13,7 +13,8 @@ namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -46,14 +47,17 @@ std::vector<MotRow> parse_mot_detections(std::string_view text, const std::strin
       size_t comma = line.find(',', fpos);
       const std::string_view field =
           trim(line.substr(fpos, comma == std::string_view::npos ? comma : comma - fpos));
-      if (n == 10) corrupt(name, line_no, "more than 10 fields (expected frame,id,x,y,w,h,score,...)");
+      if (n == 10)
+        corrupt(name, line_no, "more than 10 fields (expected frame,id,x,y,w,h,score,...)");
       double value = 0;
       const auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
       if (field.empty() || ec != std::errc() || ptr != field.data() + field.size()) {
         const std::string what = n < 7 ? std::string(kFields[n]) : "field " + std::to_string(n + 1);
-        corrupt(name, line_no, what + " is not a number: '" + std::string(field.substr(0, 40)) + "'");
+        corrupt(name, line_no,
+                what + " is not a number: '" + std::string(field.substr(0, 40)) + "'");
       }
-      if (!std::isfinite(value)) corrupt(name, line_no, "field " + std::to_string(n + 1) + " is not finite");
+      if (!std::isfinite(value))
+        corrupt(name, line_no, "field " + std::to_string(n + 1) + " is not finite");
       v[n++] = value;
       if (comma == std::string_view::npos) break;
       fpos = comma + 1;

@@ -23,11 +23,11 @@ using track::Measurement;
 using track::TlbrBox;
 
 // ByteTrack's fixed constants.
-constexpr double kLowScoreThresh = 0.1;       // low detections: 0.1 < score < track_thresh
-constexpr double kSecondMatchThresh = 0.5;    // tracked tracks vs low detections
+constexpr double kLowScoreThresh = 0.1;     // low detections: 0.1 < score < track_thresh
+constexpr double kSecondMatchThresh = 0.5;  // tracked tracks vs low detections
 constexpr double kUnconfirmedMatchThresh = 0.7;
 constexpr double kDuplicateIouDistance = 0.15;
-constexpr double kNewTrackMargin = 0.1;       // det_thresh = track_thresh + 0.1
+constexpr double kNewTrackMargin = 0.1;  // det_thresh = track_thresh + 0.1
 
 enum class State { kNew, kTracked, kLost, kRemoved };
 
@@ -236,8 +236,7 @@ struct Tracker::Impl {
       }
   }
 
-  std::vector<Track> update(const std::vector<Candidate>& high,
-                            const std::vector<Candidate>& low) {
+  std::vector<Track> update(const std::vector<Candidate>& high, const std::vector<Candidate>& low) {
     ++frame_id;
     std::vector<int> activated_now, refind_now, lost_now, removed_now;
 
@@ -373,9 +372,9 @@ struct Tracker::Impl {
       const TrackerInput d = get(k);
       if (!std::isfinite(d.x1) || !std::isfinite(d.y1) || !std::isfinite(d.x2) ||
           !std::isfinite(d.y2) || !std::isfinite(d.score))
-        throw Error(ErrorKind::kInvalidArgument,
-                    "tracker: detection " + std::to_string(k) + " of frame " +
-                        std::to_string(frame_id + 1) + " has a non-finite box or score");
+        throw Error(ErrorKind::kInvalidArgument, "tracker: detection " + std::to_string(k) +
+                                                     " of frame " + std::to_string(frame_id + 1) +
+                                                     " has a non-finite box or score");
       // STrack.tlbr_to_tlwh
       const std::array<double, 4> tlwh = {d.x1, d.y1, d.x2 - d.x1, d.y2 - d.y1};
       if (!(tlwh[2] > 0) || !(tlwh[3] > 0)) continue;
@@ -403,9 +402,8 @@ Tracker::Tracker(const TrackerOptions& options) : impl_(std::make_unique<Impl>()
   impl_->options = options;
   // int(frame_rate / 30.0 * track_buffer), truncated as Python's int().
   const double buffer = options.frame_rate / 30.0 * options.track_buffer;
-  impl_->max_time_lost =
-      buffer >= std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                                : static_cast<int>(buffer);
+  impl_->max_time_lost = buffer >= std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
+                                                                   : static_cast<int>(buffer);
 }
 
 Tracker::~Tracker() = default;

@@ -46,7 +46,8 @@ void expect_same_tracks(const std::vector<MotRow>& got, const fs::path& expected
       continue;
     }
     const MotRow& m = it->second;
-    for (double d : {m.x - e.x, m.y - e.y, m.w - e.w, m.h - e.h}) worst = std::max(worst, std::abs(d));
+    for (double d : {m.x - e.x, m.y - e.y, m.w - e.w, m.h - e.h})
+      worst = std::max(worst, std::abs(d));
     EXPECT_NEAR(m.score, e.score, 1e-6) << "frame " << key.first << " id " << key.second;
   }
   for (const auto& [key, m] : mine)
