@@ -51,6 +51,41 @@ std::string human_bytes(double bytes) {
   return buf;
 }
 
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    const size_t first = s.find_first_not_of(' ', pos);
+    const size_t last = s.find_last_not_of(' ', end == 0 ? 0 : end - 1);
+    if (first < end && last != std::string::npos && last >= first)
+      out.push_back(s.substr(first, last - first + 1));
+    pos = end + 1;
+  }
+  return out;
+}
+
+DetectorOptions detector_options(const DetectorFlags& f) {
+  DetectorOptions o;
+  o.threads = f.threads;
+  o.providers = split_list(f.ep);
+  o.cache_path = f.cache;
+  o.conf = f.conf;
+  o.iou = f.iou;
+  o.per_class = f.per_class;
+  o.max_det = f.max_det;
+  if (!f.resize.empty()) o.resize = parse_resize_policy(f.resize);
+  if (!f.size.empty()) {
+    const auto [h, w] = parse_size(f.size, "--size");
+    o.height = h;
+    o.width = w;
+  }
+  if (!f.family.empty()) o.family = parse_family(f.family);
+  o.labels_file = f.labels;
+  return o;
+}
+
 ProgressBar::ProgressBar(size_t total, bool enabled, std::string unit)
     : total_(total),
       enabled_(enabled),

@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "yoloxrt/detector.h"
 
 namespace yoloxrt::cli {
 
@@ -17,6 +20,23 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 
 // "12.3 MB"
 std::string human_bytes(double bytes);
+
+// "a, b,,c" -> {"a", "b", "c"}: comma-separated items, trimmed of spaces, empty ones dropped.
+std::vector<std::string> split_list(const std::string& s);
+
+// The model flags `detect` and `track` share: --size --resize --conf --iou --per-class --max-det
+// --threads --ep --family --labels --cache.
+struct DetectorFlags {
+  std::string size, resize, family, labels, cache, ep;
+  float conf = 0.45f, iou = 0.45f;
+  bool per_class = false;
+  size_t max_det = 300;
+  int threads = 0;
+};
+
+// The DetectorOptions those flags ask for. Throws Error(kInvalidArgument) for a bad --size,
+// --resize or --family.
+DetectorOptions detector_options(const DetectorFlags& f);
 
 // A one-line progress bar on stderr, "[=====     ] 120/226 frames  31.4 frames/s  name", redrawn
 // at most ~10 times a second. Prints nothing unless `enabled`; total 0 = unknown (no bar).

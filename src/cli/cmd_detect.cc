@@ -31,15 +31,12 @@ namespace yoloxrt::cli {
 namespace {
 namespace fs = std::filesystem;
 
-struct DetectArgs {
+struct DetectArgs : DetectorFlags {
   std::string model;
   std::vector<std::string> inputs;
   std::string out_dir = "out";
-  std::string size, resize, family, labels, font, cache, json_path, coco_path, ep;
-  float conf = 0.45f, iou = 0.45f;
-  bool per_class = false, no_draw = false, quiet = false;
-  size_t max_det = 300;
-  int threads = 0;
+  std::string font, json_path, coco_path;
+  bool no_draw = false, quiet = false;
   double max_megapixels = static_cast<double>(kDefaultMaxImagePixels) / 1e6;
 };
 
@@ -232,19 +229,6 @@ class DetectRun {
   std::unique_ptr<ResultsWriter> json_, coco_;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(pos, end - pos);
-    if (!item.empty()) out.push_back(item);
-    pos = end + 1;
-  }
-  return out;
-}
-
 void run_detect(const DetectArgs& a, int& exit_code) {
   if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
     throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000], got " +
@@ -262,22 +246,7 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   }
   check_outputs(items, a);
 
-  DetectorOptions o;
-  o.threads = a.threads;
-  o.providers = split_list(a.ep);
-  o.cache_path = a.cache;
-  o.conf = a.conf;
-  o.iou = a.iou;
-  o.per_class = a.per_class;
-  o.max_det = a.max_det;
-  if (!a.resize.empty()) o.resize = parse_resize_policy(a.resize);
-  if (!a.size.empty()) {
-    const auto [h, w] = parse_size(a.size, "--size");
-    o.height = h;
-    o.width = w;
-  }
-  if (!a.family.empty()) o.family = parse_family(a.family);
-  o.labels_file = a.labels;
+  const DetectorOptions o = detector_options(a);
   if (!a.font.empty() && !fs::exists(a.font))
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
   const auto detector = Detector::open(a.model, o);

@@ -34,7 +34,8 @@ namespace yoloxrt::cli {
 namespace {
 namespace fs = std::filesystem;
 
-struct TrackArgs {
+struct TrackArgs : DetectorFlags {
+  TrackArgs() { conf = 0.1f; }  // ByteTrack's second association needs the low detections
   std::string model;
   std::vector<std::string> inputs;
   std::string out_dir = "out";
@@ -44,33 +45,13 @@ struct TrackArgs {
   int trail = 0;
   int64_t max_frames = 0;
   bool no_draw = false, quiet = false;
-  // detect's flags
-  std::string size, resize, family, labels, font, cache, ep;
-  float conf = 0.1f, iou = 0.45f;
-  bool per_class = false;
-  size_t max_det = 300;
-  int threads = 0;
+  std::string font;
 };
 
 fs::path canonical_or_absolute(const fs::path& p) {
   std::error_code ec;
   fs::path c = fs::weakly_canonical(p, ec);
   return ec ? fs::absolute(p) : c;
-}
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(pos, end - pos);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-    if (!item.empty()) out.push_back(item);
-    pos = end + 1;
-  }
-  return out;
 }
 
 // --classes: names of the model's classes (case-insensitive) or class ids.
@@ -80,7 +61,7 @@ std::set<int> resolve_classes(const std::string& spec, const std::vector<std::st
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
   };
-  for (const std::string& item : split_commas(spec)) {
+  for (const std::string& item : split_list(spec)) {
     bool found = false;
     for (size_t k = 0; k < names.size(); ++k)
       if (lower(names[k]) == lower(item)) {
@@ -329,22 +310,7 @@ void run_track(const TrackArgs& a) {
     for (const auto& in : a.inputs) outputs.push_back(annotated_path(a, in));
   refuse_over_inputs(a, outputs);
 
-  DetectorOptions o;
-  o.threads = a.threads;
-  o.providers = split_commas(a.ep);
-  o.cache_path = a.cache;
-  o.conf = a.conf;
-  o.iou = a.iou;
-  o.per_class = a.per_class;
-  o.max_det = a.max_det;
-  if (!a.resize.empty()) o.resize = parse_resize_policy(a.resize);
-  if (!a.size.empty()) {
-    const auto [h, w] = parse_size(a.size, "--size");
-    o.height = h;
-    o.width = w;
-  }
-  if (!a.family.empty()) o.family = parse_family(a.family);
-  o.labels_file = a.labels;
+  const DetectorOptions o = detector_options(a);
   const auto detector = Detector::open(a.model, o);
   std::optional<std::set<int>> classes;
   if (!a.classes.empty()) classes = resolve_classes(a.classes, detector->metadata().class_names);

@@ -1,6 +1,7 @@
 // `yoloxrt track`: replay of the fixture's detections (exact to ByteTrack), a short run of the
 // model on the fixture video (annotated video, MOT and JSON), and bad inputs.
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -16,10 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  const std::vector<uint8_t> bytes = read_file_bytes(p);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
