@@ -176,6 +176,23 @@ struct Tracker::Impl {
     t.class_id = det.class_id;
   }
 
+  // The matches of an association: a tracked track is updated, a lost (or just removed) one is
+  // found again.
+  void apply_matches(const track::Assignment& a, const std::vector<int>& rows,
+                     const std::vector<Candidate>& cands, std::vector<int>& activated_now,
+                     std::vector<int>& refind_now) {
+    for (const auto& [it, id] : a.matches) {
+      const int slot = rows[static_cast<size_t>(it)];
+      if (at(slot).state == State::kTracked) {
+        update_track(slot, cands[static_cast<size_t>(id)]);
+        activated_now.push_back(slot);
+      } else {
+        reactivate_track(slot, cands[static_cast<size_t>(id)]);
+        refind_now.push_back(slot);
+      }
+    }
+  }
+
   // STrack.activate: a new track from a detection; confirmed at once only on the first frame.
   int activate_track(const Candidate& det) {
     const int slot = new_slot();
@@ -255,16 +272,7 @@ struct Tracker::Impl {
     const track::Assignment first =
         solver.assign(cost.data(), static_cast<int>(pool.size()), static_cast<int>(high.size()),
                       options.match_thresh);
-    for (const auto& [it, id] : first.matches) {
-      const int slot = pool[static_cast<size_t>(it)];
-      if (at(slot).state == State::kTracked) {
-        update_track(slot, high[static_cast<size_t>(id)]);
-        activated_now.push_back(slot);
-      } else {
-        reactivate_track(slot, high[static_cast<size_t>(id)]);
-        refind_now.push_back(slot);
-      }
-    }
+    apply_matches(first, pool, high, activated_now, refind_now);
 
     // Step 3: second association, the still-tracked unmatched tracks vs low detections.
     std::vector<int> remaining_tracked;
@@ -276,16 +284,7 @@ struct Tracker::Impl {
     const track::Assignment second =
         solver.assign(cost.data(), static_cast<int>(remaining_tracked.size()),
                       static_cast<int>(low.size()), kSecondMatchThresh);
-    for (const auto& [it, id] : second.matches) {
-      const int slot = remaining_tracked[static_cast<size_t>(it)];
-      if (at(slot).state == State::kTracked) {
-        update_track(slot, low[static_cast<size_t>(id)]);
-        activated_now.push_back(slot);
-      } else {
-        reactivate_track(slot, low[static_cast<size_t>(id)]);
-        refind_now.push_back(slot);
-      }
-    }
+    apply_matches(second, remaining_tracked, low, activated_now, refind_now);
     for (int it : second.unmatched_rows) {
       const int slot = remaining_tracked[static_cast<size_t>(it)];
       if (at(slot).state != State::kLost) {
