@@ -32,8 +32,8 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 common=(--threads 1 --conf 0.1 -q)
 time_run() {  # prints wall seconds and CPU (user + sys) seconds of one run
-  /usr/bin/time -f '%e %U %S' -o "$tmp/t" "$@" >/dev/null
-  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/t"
+  /usr/bin/time -f '%e %U %S' -o "$tmp/time.txt" "$@" >/dev/null
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$tmp/time.txt"
 }
 : >"$tmp/detect" && : >"$tmp/track"
 for ((i = 0; i < runs; i++)); do

@@ -140,6 +140,13 @@ class FrameSource {
   int width_ = 0, height_ = 0;
 };
 
+// create_directories reporting a failure as Error(kIo) naming the folder.
+void make_folder(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir.empty() ? fs::path(".") : dir, ec);
+  if (ec) throw Error(ErrorKind::kIo, "cannot create the folder: " + ec.message(), dir.string());
+}
+
 // A video keeps its file name; a folder's frames go to a folder of the same name.
 fs::path annotated_path(const TrackArgs& a, const fs::path& input) {
   const fs::path name =
@@ -226,12 +233,12 @@ class TrackRun {
         draw_labeled_boxes(view, boxes, draw_);
         if (source.is_video()) {
           if (!writer) {
-            fs::create_directories(out.parent_path().empty() ? "." : out.parent_path());
+            make_folder(out.parent_path());
             writer = VideoWriter::open(out, fps, view.width, view.height);
           }
           writer->write(view);
         } else {
-          fs::create_directories(out);
+          make_folder(out);
           save_image(out / source.current().filename(), view);
         }
       }
