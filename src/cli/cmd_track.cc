@@ -185,6 +185,9 @@ class TrackRun {
   std::vector<MotRow> run(const fs::path& input, size_t input_index, ProgressBar& progress,
                           size_t& frames_done) {
     FrameSource source(input);
+    size_t expected = source.count_hint();
+    if (a_.max_frames > 0) expected = std::min(expected, static_cast<size_t>(a_.max_frames));
+    progress.set_total(expected > 0 ? frames_done + expected : 0);
     double fps = source.fps();
     if (!(fps > 0 && fps < 1000)) fps = 30;  // folders, and containers that do not say
     Tracker tracker(tracker_options(a_, fps));
