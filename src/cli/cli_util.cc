@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "yoloxrt/error.h"
 
@@ -51,30 +52,53 @@ std::string human_bytes(double bytes) {
   return buf;
 }
 
+void ProgressBar::update(size_t done, const std::filesystem::path& current) {
+  if (!enabled_) return;
+  constexpr int kWidth = 30;
+  const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
+  std::string bar(static_cast<size_t>(filled), '=');
+  bar.resize(kWidth, ' ');
+  std::string name = current.filename().string();
+  if (name.size() > 40) name = name.substr(0, 37) + "...";
+  std::string rate;
+  if (!rate_unit_.empty()) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %.1f %s/s", secs > 0 ? static_cast<double>(done) / secs : 0.0,
+                  rate_unit_.c_str());
+    rate = buf;
+  }
+  std::fprintf(stderr, "\r[%s] %zu/%zu%s %-40s", bar.c_str(), done, total_, rate.c_str(),
+               name.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+  if (enabled_) std::fprintf(stderr, "\n");
+}
+
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   size_t pos = 0;
   while (pos <= s.size()) {
     size_t end = s.find(',', pos);
     if (end == std::string::npos) end = s.size();
-    const size_t first = s.find_first_not_of(' ', pos);
-    const size_t last = s.find_last_not_of(' ', end == 0 ? 0 : end - 1);
-    if (first < end && last != std::string::npos && last >= first)
-      out.push_back(s.substr(first, last - first + 1));
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
     pos = end + 1;
   }
   return out;
 }
 
-DetectorOptions detector_options(const DetectorFlags& f) {
-  DetectorOptions o;
+std::filesystem::path canonical_or_absolute(const std::filesystem::path& p) {
+  std::error_code ec;
+  std::filesystem::path c = std::filesystem::weakly_canonical(p, ec);
+  return ec ? std::filesystem::absolute(p) : c;
+}
+
+void apply_model_flags(const ModelFlags& f, DetectorOptions& o) {
   o.threads = f.threads;
   o.providers = split_list(f.ep);
-  o.cache_path = f.cache;
-  o.conf = f.conf;
-  o.iou = f.iou;
-  o.per_class = f.per_class;
-  o.max_det = f.max_det;
   if (!f.resize.empty()) o.resize = parse_resize_policy(f.resize);
   if (!f.size.empty()) {
     const auto [h, w] = parse_size(f.size, "--size");
@@ -83,48 +107,15 @@ DetectorOptions detector_options(const DetectorFlags& f) {
   }
   if (!f.family.empty()) o.family = parse_family(f.family);
   o.labels_file = f.labels;
-  return o;
 }
 
-ProgressBar::ProgressBar(size_t total, bool enabled, std::string unit)
-    : total_(total),
-      enabled_(enabled),
-      unit_(std::move(unit)),
-      start_(std::chrono::steady_clock::now()) {}
-
-void ProgressBar::update(size_t done, const std::string& name) {
-  done_ = done;
-  name_ = name;
-  if (!enabled_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  draw(done, name);
-}
-
-void ProgressBar::finish() {
-  if (!enabled_) return;
-  draw(done_, name_);
-  std::fprintf(stderr, "\n");
-}
-
-void ProgressBar::draw(size_t done, const std::string& name) {
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-  std::string shown = name.size() > 40 ? name.substr(0, 37) + "..." : name;
-  if (total_ > 0) {
-    constexpr size_t kWidth = 30;
-    const size_t filled = kWidth * std::min(done, total_) / total_;
-    std::string bar(filled, '=');
-    bar.resize(kWidth, ' ');
-    std::fprintf(stderr, "\r[%s] %zu/%zu %s  %.1f %s/s  %-40s", bar.c_str(), done, total_,
-                 unit_.c_str(), rate, unit_.c_str(), shown.c_str());
-  } else {
-    std::fprintf(stderr, "\r%zu %s  %.1f %s/s  %-40s", done, unit_.c_str(), rate, unit_.c_str(),
-                 shown.c_str());
-  }
-  std::fflush(stderr);
+uint64_t limit_image_pixels(double max_megapixels) {
+  if (!(max_megapixels > 0 && max_megapixels <= 1e6))
+    throw Error(ErrorKind::kInvalidArgument,
+                "--max-megapixels must be in (0, 1000000], got " + std::to_string(max_megapixels));
+  const auto pixels = static_cast<uint64_t>(max_megapixels * 1e6);
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(pixels).c_str(), /*overwrite=*/0);
+  return pixels;
 }
 
 }  // namespace yoloxrt::cli

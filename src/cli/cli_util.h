@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,43 +22,45 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 // "12.3 MB"
 std::string human_bytes(double bytes);
 
-// "a, b,,c" -> {"a", "b", "c"}: comma-separated items, trimmed of spaces, empty ones dropped.
-std::vector<std::string> split_list(const std::string& s);
-
-// The model flags `detect` and `track` share: --size --resize --conf --iou --per-class --max-det
-// --threads --ep --family --labels --cache.
-struct DetectorFlags {
-  std::string size, resize, family, labels, cache, ep;
-  float conf = 0.45f, iou = 0.45f;
-  bool per_class = false;
-  size_t max_det = 300;
-  int threads = 0;
-};
-
-// The DetectorOptions those flags ask for. Throws Error(kInvalidArgument) for a bad --size,
-// --resize or --family.
-DetectorOptions detector_options(const DetectorFlags& f);
-
-// A one-line progress bar on stderr, "[=====     ] 120/226 frames  31.4 frames/s  name", redrawn
-// at most ~10 times a second. Prints nothing unless `enabled`; total 0 = unknown (no bar).
+// A one-line progress bar on stderr ("[=====     ] 3/10 name"), redrawn in place; silent when not
+// enabled (callers pass !quiet && isatty(stderr)).
+// With show_rate("frames") it also prints the rate since construction ("31.4 frames/s").
 class ProgressBar {
  public:
-  ProgressBar(size_t total, bool enabled, std::string unit);
-  void set_total(size_t total) { total_ = total; }
-  // `done` items so far; `name` is what is being worked on.
-  void update(size_t done, const std::string& name = {});
-  // Draws the final state and ends the line.
-  void finish();
+  ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
+  void update(size_t done, const std::filesystem::path& current);
+  void finish();  // ends the line
   bool enabled() const { return enabled_; }
+  void set_total(size_t total) { total_ = total; }
+  void show_rate(std::string unit) { rate_unit_ = std::move(unit); }
 
  private:
-  void draw(size_t done, const std::string& name);
   size_t total_;
   bool enabled_;
-  std::string unit_;
-  std::chrono::steady_clock::time_point start_, last_draw_{};
-  size_t done_ = 0;
-  std::string name_;
+  std::string rate_unit_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
+
+// "a,b,,c" -> {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> split_list(const std::string& s);
+
+// The canonical path when it can be resolved (missing leaf allowed), else the absolute one: for
+// comparing outputs with inputs.
+std::filesystem::path canonical_or_absolute(const std::filesystem::path& p);
+
+// The model-side flags that commands running a Detector share (detect, eval).
+struct ModelFlags {
+  std::string size, resize, family, labels, ep;
+  int threads = 0;
+};
+// Sets the matching DetectorOptions fields (threads, providers, resize, size, family, labels).
+// Throws Error(kInvalidArgument) naming the flag for bad values.
+void apply_model_flags(const ModelFlags& flags, DetectorOptions& options);
+
+// Checks --max-megapixels (in (0, 10^6]) and sets OpenCV's own decoder limit to it, unless the
+// user set OPENCV_IO_MAX_IMAGE_PIXELS: it backs up read_image_header for formats it does not
+// parse and for video frames, and is read once, at the first decode (call before any).
+// Returns the limit in pixels. Throws Error(kInvalidArgument).
+uint64_t limit_image_pixels(double max_megapixels);
 
 }  // namespace yoloxrt::cli

@@ -34,8 +34,7 @@ namespace yoloxrt::cli {
 namespace {
 namespace fs = std::filesystem;
 
-struct TrackArgs : DetectorFlags {
-  TrackArgs() { conf = 0.1f; }  // ByteTrack's second association needs the low detections
+struct TrackArgs {
   std::string model;
   std::vector<std::string> inputs;
   std::string out_dir = "out";
@@ -45,14 +44,13 @@ struct TrackArgs : DetectorFlags {
   int trail = 0;
   int64_t max_frames = 0;
   bool no_draw = false, quiet = false;
-  std::string font;
+  // detect's flags; conf 0.1: ByteTrack's second association needs the low detections.
+  ModelFlags model_flags;
+  std::string font, cache;
+  float conf = 0.1f, iou = 0.45f;
+  bool per_class = false;
+  size_t max_det = 300;
 };
-
-fs::path canonical_or_absolute(const fs::path& p) {
-  std::error_code ec;
-  fs::path c = fs::weakly_canonical(p, ec);
-  return ec ? fs::absolute(p) : c;
-}
 
 // --classes: names of the model's classes (case-insensitive) or class ids.
 std::set<int> resolve_classes(const std::string& spec, const std::vector<std::string>& names) {
@@ -246,7 +244,7 @@ class TrackRun {
         }
       }
       ++index;
-      progress.update(++frames_done, source.current().filename().string());
+      progress.update(++frames_done, source.current());
     }
     if (index == 0) throw Error(ErrorKind::kCorrupt, "no readable frames", input.string());
     if (writer) writer->close();
@@ -320,7 +318,13 @@ void run_track(const TrackArgs& a) {
     for (const auto& in : a.inputs) outputs.push_back(annotated_path(a, in));
   refuse_over_inputs(a, outputs);
 
-  const DetectorOptions o = detector_options(a);
+  DetectorOptions o;
+  apply_model_flags(a.model_flags, o);
+  o.cache_path = a.cache;
+  o.conf = a.conf;
+  o.iou = a.iou;
+  o.per_class = a.per_class;
+  o.max_det = a.max_det;
   const auto detector = Detector::open(a.model, o);
   std::optional<std::set<int>> classes;
   if (!a.classes.empty()) classes = resolve_classes(a.classes, detector->metadata().class_names);
@@ -331,7 +335,8 @@ void run_track(const TrackArgs& a) {
     jo.class_names = detector->metadata().class_names;
     json = ResultsWriter::open(a.json_path, ResultsFormat::kJson, std::move(jo));
   }
-  ProgressBar progress(0, !a.quiet && isatty(fileno(stderr)), "frames");
+  ProgressBar progress(0, !a.quiet && isatty(fileno(stderr)));
+  progress.show_rate("frames");
   TrackRun run(a, *detector, classes, json.get());
   std::vector<MotRow> rows;
   size_t frames_done = 0;
@@ -393,8 +398,9 @@ void register_track(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-draw", a->no_draw, "Do not write annotated videos or frames");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress or summary lines");
   // detect's flags
-  cmd->add_option("--size", a->size, "Input size N or HxW (default: the model's)");
-  cmd->add_option("--resize", a->resize, "crop, letterbox or pad (default: the model's)");
+  cmd->add_option("--size", a->model_flags.size, "Input size N or HxW (default: the model's)");
+  cmd->add_option("--resize", a->model_flags.resize,
+                  "crop, letterbox or pad (default: the model's)");
   cmd->add_option("--conf", a->conf,
                   "Detector score threshold (default 0.1: ByteTrack uses the low detections)")
       ->capture_default_str();
@@ -402,11 +408,14 @@ void register_track(CLI::App& app, int& exit_code) {
   cmd->add_flag("--per-class", a->per_class, "NMS per class (default: class-agnostic)");
   cmd->add_option("--max-det", a->max_det, "At most N detections per frame (0 = no limit)")
       ->capture_default_str();
-  cmd->add_option("--threads", a->threads, "ONNX Runtime intra-op threads (0 = one per core)")
+  cmd->add_option("--threads", a->model_flags.threads,
+                  "ONNX Runtime intra-op threads (0 = one per core)")
       ->capture_default_str();
-  cmd->add_option("--ep", a->ep, "Execution providers in order, comma-separated");
-  cmd->add_option("--family", a->family, "cjm or megvii, for models without yoloxrt metadata");
-  cmd->add_option("--labels", a->labels, "Class names file (one per line, or a colormap JSON)");
+  cmd->add_option("--ep", a->model_flags.ep, "Execution providers in order, comma-separated");
+  cmd->add_option("--family", a->model_flags.family,
+                  "cjm or megvii, for models without yoloxrt metadata");
+  cmd->add_option("--labels", a->model_flags.labels,
+                  "Class names file (one per line, or a colormap JSON)");
   cmd->add_option("--font", a->font, "TrueType font for the labels");
   cmd->add_option("--cache", a->cache, "Optimised-model cache file");
   cmd->callback([a] { run_track(*a); });
