@@ -3,6 +3,7 @@
 
 #include "export/architecture.h"
 #include "export/graph_builder.h"
+#include "export/nms_tail.h"
 #include "export/onnx_writer.h"
 #include "export/simplify_passes.h"
 #include "yoloxrt/checkpoint.h"
@@ -128,6 +129,23 @@ void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& 
 
 std::array<float, 3> reversed(std::array<float, 3> v) { return {v[2], v[1], v[0]}; }
 
+// An end-to-end model is the decoded model plus the NMS tail (export/nms_tail.h).
+void prepare_end_to_end(const ExportOptions& o, exporter::WrapperOptions& w, ModelMetadata& m) {
+  exporter::check_nms_settings(*o.nms);
+  if (o.output_format && *o.output_format != OutputFormat::kDecoded &&
+      *o.output_format != OutputFormat::kEndToEnd)
+    throw Error(ErrorKind::kInvalidArgument,
+                "NMS in the graph needs the decoded output, not " + to_string(*o.output_format));
+  for (const char* name : kEndToEndOutputs)
+    if (w.input_name == name)
+      throw Error(ErrorKind::kInvalidArgument,
+                  "the input name '" + w.input_name + "' is an output name of end-to-end models");
+  w.output_format = OutputFormat::kDecoded;
+  w.output_name = "nms.decoded";  // internal: the tail replaces it with the four outputs
+  m.output_format = OutputFormat::kEndToEnd;
+  m.nms = *o.nms;
+}
+
 }  // namespace
 
 namespace {
@@ -217,8 +235,14 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
     m.default_width = o.fixed_hw->second;
   }
 
+  if (o.nms)
+    prepare_end_to_end(o, w, m);
+  else if (o.output_format == OutputFormat::kEndToEnd)
+    throw Error(ErrorKind::kInvalidArgument, "an end-to-end output needs NMS settings");
   try {
     model = exporter::build_model(arch, c.canonical, w);
+    if (o.nms)
+      exporter::append_nms_tail(model, w.output_name, *o.nms, w.dynamic_batch ? "batch" : "1");
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kMismatch) throw e.with_file(c.source.weights.string());
     throw;
