@@ -16,8 +16,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "yoloxrt/detector.h"
@@ -26,12 +24,12 @@
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/image.h"
 #include "yoloxrt/image_header.h"
+#include "yoloxrt/results.h"
 #include "yoloxrt/video.h"
 
 namespace yoloxrt::cli {
 namespace {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 struct DetectArgs {
   std::string model;
@@ -115,23 +113,6 @@ void check_outputs(const std::vector<WorkItem>& items, const DetectArgs& a) {
   if (!a.coco_path.empty()) refuse_input(a.coco_path, "COCO results");
 }
 
-json detection_json(const Detection& d, const std::vector<std::string>& names) {
-  return {{"label", class_label(names, d.class_id)},
-          {"class_id", d.class_id},
-          {"score", d.score},
-          {"box", {d.box.x1, d.box.y1, d.box.x2, d.box.y2}}};
-}
-
-// COCO category ids of the 80 classes (the 2017 annotation files skip some ids).
-int coco_category_id(int class_id) {
-  static const int kIds[80] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 13, 14, 15, 16, 17,
-                               18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36,
-                               37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53,
-                               54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70, 72, 73,
-                               74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90};
-  return class_id >= 0 && class_id < 80 ? kIds[class_id] : class_id;
-}
-
 class Progress {
  public:
   Progress(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
@@ -162,7 +143,17 @@ class DetectRun {
     names_ = det.metadata().class_names;
     colors_ = det.metadata().colors;
     draw_.font_path = a.font;
-    coco_ids_ = names_ == coco_class_names();
+    // Written as results arrive, so memory stays bounded; renamed into place by finish().
+    if (!a.json_path.empty() && a.json_path != "-")
+      json_ = ResultsWriter::open(a.json_path, ResultsFormat::kJson, {names_, {}});
+    if (!a.coco_path.empty()) {
+      CocoCategoryMap categories;
+      if (names_ == coco_class_names()) {
+        const auto ids = coco80_category_ids();
+        categories.category_ids.assign(ids.begin(), ids.end());
+      }
+      coco_ = ResultsWriter::open(a.coco_path, ResultsFormat::kCoco, {{}, std::move(categories)});
+    }
   }
 
   void image(const WorkItem& item, size_t index) {
@@ -214,40 +205,22 @@ class DetectRun {
   uint64_t max_pixels() const { return static_cast<uint64_t>(a_.max_megapixels * 1e6); }
 
   void finish() {
-    if (!a_.json_path.empty() && a_.json_path != "-")
-      write_file_atomic(a_.json_path, json_records_.dump(1) + "\n");
-    if (!a_.coco_path.empty()) write_file_atomic(a_.coco_path, coco_.dump(1) + "\n");
+    if (json_) json_->close();
+    if (coco_) coco_->close();
   }
 
  private:
   void record(const std::string& name, std::optional<size_t> frame, const Image& view,
               const std::vector<Detection>& dets, size_t index) {
-    if (!a_.json_path.empty()) {
-      json j = {{"image", name}, {"width", view.width}, {"height", view.height}};
-      if (frame) j["frame"] = *frame;
-      json arr = json::array();
-      for (const auto& d : dets) arr.push_back(detection_json(d, names_));
-      j["detections"] = std::move(arr);
-      if (a_.json_path == "-") {
-        std::printf("%s\n", j.dump().c_str());
-        std::fflush(stdout);
-      } else {
-        json_records_.push_back(std::move(j));
-      }
+    if (a_.json_path.empty() && !coco_) return;
+    ImageResult r{name, std::nullopt, view.width, view.height, dets};
+    if (frame) r.frame = static_cast<int64_t>(*frame);
+    if (a_.json_path == "-") {
+      std::printf("%s\n", detection_json(r, names_).c_str());
+      std::fflush(stdout);
     }
-    if (!a_.coco_path.empty()) {
-      // Numeric file stems are COCO image ids; other names get their position among the inputs.
-      const std::string stem = fs::path(name).stem().string();
-      json image_id = static_cast<int64_t>(index);
-      if (!stem.empty() && stem.size() < 18 &&
-          std::all_of(stem.begin(), stem.end(), [](unsigned char c) { return std::isdigit(c); }))
-        image_id = std::stoll(stem);
-      for (const auto& d : dets)
-        coco_.push_back({{"image_id", image_id},
-                         {"category_id", coco_ids_ ? coco_category_id(d.class_id) : d.class_id},
-                         {"bbox", {d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1}},
-                         {"score", d.score}});
-    }
+    if (json_) json_->add(r, index);
+    if (coco_) coco_->add(r, index);
   }
 
   void summary(const WorkItem& item, size_t n) {
@@ -261,10 +234,8 @@ class DetectRun {
   std::vector<std::string> names_;
   std::vector<Rgb> colors_;
   DrawOptions draw_;
-  bool coco_ids_ = false;
   bool progress_active_ = false;
-  json json_records_ = json::array();
-  json coco_ = json::array();
+  std::unique_ptr<ResultsWriter> json_, coco_;
 };
 
 std::vector<std::string> split_list(const std::string& s) {
