@@ -26,6 +26,7 @@
 #include "yoloxrt/detection.h"
 #include "yoloxrt/image.h"
 #include "yoloxrt/model_metadata.h"
+#include "yoloxrt/onnx_info.h"
 
 namespace yoloxrt {
 
@@ -64,25 +65,12 @@ struct TimingStats {
   uint64_t postprocess_ns = 0;  // decode + threshold + NMS + mapping back
 };
 
-// Names and shapes of a model's inputs and outputs, as ONNX Runtime reports them (-1 = dynamic).
-struct TensorInfo {
-  std::string name;
-  std::vector<int64_t> shape;
-  std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("" when none)
-  std::string element_type;            // "float32", "uint8", ...
-};
-struct ModelIO {
-  std::vector<TensorInfo> inputs;
-  std::vector<TensorInfo> outputs;
-  std::map<std::string, std::string> metadata_props;  // the ONNX model's metadata_props
-  std::string producer_name;
-  std::string graph_name;
-};
-
 // Opens `path` with ONNX Runtime (CPU, no optimisation) and returns its inputs, outputs and
-// metadata. Throws Error(kNotFound) if the file does not exist, Error(kCorrupt) if ONNX Runtime
-// cannot load it, naming the file.
-ModelIO inspect_model(const std::filesystem::path& path);
+// metadata (yoloxrt/onnx_info.h; the graph statistics stay zero). Throws Error(kNotFound) if the
+// file does not exist, Error(kCorrupt) if ONNX Runtime cannot load it, naming the file.
+ModelInfo inspect_model(const std::filesystem::path& path);
+// Transitional alias while src/inference is being split (issue 9); use ModelInfo.
+using ModelIO = ModelInfo;
 
 // The ONNX model's metadata_props (key -> value). Throws as inspect_model does.
 std::map<std::string, std::string> read_onnx_metadata_props(const std::filesystem::path& path);

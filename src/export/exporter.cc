@@ -47,11 +47,7 @@ LoadedCheckpoint load_checkpoint(const fs::path& path) {
   } join{hash};
   StateDict sd;
   try {
-    const bool zip = bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K';
-    const bool pickle = !bytes.empty() && bytes[0] == 0x80;
-    sd = (zip || pickle || c.source.weights.extension() != ".safetensors")
-             ? read_torch_checkpoint(bytes)
-             : read_safetensors(bytes);
+    sd = read_state_dict(bytes);
     c.tensor_count = sd.size();
     if (sd.empty()) throw Error(ErrorKind::kCorrupt, "checkpoint holds no float tensors");
     c.family = exporter::detect_family(sd);
@@ -72,7 +68,8 @@ Architecture choose_architecture(const LoadedCheckpoint& c, const ExportOptions&
     Architecture inferred = exporter::infer_architecture(c.canonical);
     if (o.depth || o.width) {
       if (!(o.depth && o.width))
-        throw Error(ErrorKind::kInvalidArgument, "--depth and --width must be given together");
+        throw Error(ErrorKind::kInvalidArgument,
+                    "custom depth and width factors must be given together");
       Architecture a = exporter::architecture_from_factors(*o.depth, *o.width, inferred.depthwise,
                                                            inferred.num_classes);
       a.model_type = o.model_type.value_or("custom");
@@ -89,7 +86,7 @@ Architecture choose_architecture(const LoadedCheckpoint& c, const ExportOptions&
             ErrorKind::kInvalidArgument,
             "unknown model type '" + type +
                 "' (expected yolox_nano, yolox_tiny, yolox_s, yolox_m, yolox_l, yolox_x, or "
-                "--depth/--width)");
+                "custom depth and width factors)");
       a->num_classes = inferred.num_classes;
       return *a;
     }
@@ -118,7 +115,9 @@ void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& 
   }
   if (num_classes == 80) {
     m.class_names = coco_class_names();
-    warnings.push_back("no *-colormap.json beside the checkpoint: using the 80 COCO class names");
+    // Megvii's checkpoints are COCO models: their names are the expected default, not a guess.
+    if (c.family != Family::kMegvii)
+      warnings.push_back("no *-colormap.json beside the checkpoint: using the 80 COCO class names");
   } else {
     for (int i = 0; i < num_classes; ++i) m.class_names.push_back("class" + std::to_string(i));
     warnings.push_back(
@@ -150,25 +149,12 @@ void prepare_end_to_end(const ExportOptions& o, exporter::WrapperOptions& w, Mod
 
 namespace {
 
-// export_model without serialisation: the checked ModelProto and what is known about it.
-ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
-                                  onnx::ModelProto& model) {
-  LoadedCheckpoint c = load_checkpoint(path);
-  ExportedModel out;
-  out.source_family = c.family;
-  out.source = c.source;
-  out.tensor_count = c.tensor_count;
-  const Architecture arch = choose_architecture(c, o, out.warnings);
-  out.architecture = arch.describe();
-
+// The input/output wrapper around the network: the family's conventions, then the user's
+// overrides (layout, range, channel order, mean/std, names, shapes). Also records them in
+// out.metadata (pre-processing, output format, default size) and adds warnings to out.warnings.
+exporter::WrapperOptions choose_wrapper(const LoadedCheckpoint& c, const Architecture& arch,
+                                        const ExportOptions& o, ExportedModel& out) {
   ModelMetadata& m = out.metadata;
-  m.has_yoloxrt_metadata = true;
-  m.yoloxrt_version = version_string();
-  m.family = c.family;
-  m.model_type = arch.model_type;
-  m.source_sha256 = c.sha256;
-  set_class_names(c, arch.num_classes, m, out.warnings);
-
   // The family's conventions (YOLOX-SPEC §5, §7), then the user's overrides.
   exporter::WrapperOptions w;
   ChannelOrder native = ChannelOrder::kRGB;
@@ -207,7 +193,7 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
   if (o.mean) mean_rgb = *o.mean;
   if (o.std) {
     for (float s : *o.std)
-      if (!(s > 0.f)) throw Error(ErrorKind::kInvalidArgument, "--std entries must be positive");
+      if (!(s > 0.f)) throw Error(ErrorKind::kInvalidArgument, "std entries must be positive");
     std_rgb = *o.std;
   }
   const ChannelOrder order = o.channel_order.value_or(native);
@@ -234,17 +220,39 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
     m.default_height = o.fixed_hw->first;
     m.default_width = o.fixed_hw->second;
   }
+  return w;
+}
 
-  if (o.nms)
-    prepare_end_to_end(o, w, m);
-  else if (o.output_format == OutputFormat::kEndToEnd)
+// export_model without serialisation: the checked ModelProto and what is known about it.
+ExportedModel build_checked_model(const fs::path& path, const ExportOptions& options,
+                                  onnx::ModelProto& model) {
+  LoadedCheckpoint checkpoint = load_checkpoint(path);
+  ExportedModel out;
+  out.source_family = checkpoint.family;
+  out.source = checkpoint.source;
+  out.tensor_count = checkpoint.tensor_count;
+  const Architecture arch = choose_architecture(checkpoint, options, out.warnings);
+  out.architecture = arch.describe();
+
+  ModelMetadata& metadata = out.metadata;
+  metadata.has_yoloxrt_metadata = true;
+  metadata.yoloxrt_version = version_string();
+  metadata.family = checkpoint.family;
+  metadata.model_type = arch.model_type;
+  metadata.source_sha256 = checkpoint.sha256;
+  set_class_names(checkpoint, arch.num_classes, metadata, out.warnings);
+  exporter::WrapperOptions wrapper = choose_wrapper(checkpoint, arch, options, out);
+  if (options.nms)
+    prepare_end_to_end(options, wrapper, metadata);
+  else if (options.output_format == OutputFormat::kEndToEnd)
     throw Error(ErrorKind::kInvalidArgument, "an end-to-end output needs NMS settings");
   try {
-    model = exporter::build_model(arch, c.canonical, w);
-    if (o.nms)
-      exporter::append_nms_tail(model, w.output_name, *o.nms, w.dynamic_batch ? "batch" : "1");
+    model = exporter::build_model(arch, checkpoint.canonical, wrapper);
+    if (options.nms)
+      exporter::append_nms_tail(model, wrapper.output_name, *options.nms,
+                                wrapper.dynamic_batch ? "batch" : "1");
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kMismatch) throw e.with_file(c.source.weights.string());
+    if (e.kind() == ErrorKind::kMismatch) throw e.with_file(checkpoint.source.weights.string());
     throw;
   }
   // The simplifier's clean-up passes (one implementation): the builder should leave nothing
@@ -252,7 +260,7 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
   simplify::remove_dead_nodes(model);
   simplify::remove_unused_initializers(model);
   out.node_count = model.graph().node_size();
-  exporter::finalize_model(model, m);
+  exporter::finalize_model(model, metadata);
   return out;
 }
 

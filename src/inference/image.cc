@@ -6,6 +6,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "core/strings.h"
 #include "inference/media_plugin.h"
 
 #include "yoloxrt/error.h"
@@ -111,9 +112,7 @@ void save_image(const std::filesystem::path& path, const Image& image) {
 }
 
 bool is_image_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = core::to_lower(path.extension().string());
   static const char* const kExts[] = {".jpg",  ".jpeg", ".png", ".bmp", ".tif", ".tiff",
                                       ".webp", ".jp2",  ".pbm", ".pgm", ".ppm", ".pnm"};
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
