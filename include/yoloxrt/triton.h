@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "yoloxrt/export.h"
+#include "yoloxrt/onnx_info.h"
 
 namespace yoloxrt {
 
@@ -37,7 +37,7 @@ struct TritonOptions {
 // characters, max_batch > 0 with a static first dimension (the message says to use 0), a preferred
 // batch size outside 1..max_batch, preferred sizes without batching, instances < 1 or max_batch < 0;
 // Error(kUnsupported) for an element type Triton has no data type for.
-std::string triton_config(const OnnxModelInfo& info, const std::string& name,
+std::string triton_config(const ModelInfo& info, const std::string& name,
                           const TritonOptions& options);
 
 // Inspects `model` (inspect_onnx), builds its config and writes REPO/NAME/config.pbtxt and

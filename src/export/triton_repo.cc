@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "yoloxrt/error.h"
+#include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
 
 namespace yoloxrt {
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Triton DataType names for the element types inspect_onnx reports.
-std::string triton_type(const OnnxTensorInfo& t) {
+std::string triton_type(const TensorInfo& t) {
   static const std::map<std::string, std::string> kTypes = {
       {"float32", "TYPE_FP32"}, {"float16", "TYPE_FP16"}, {"float64", "TYPE_FP64"},
       {"uint8", "TYPE_UINT8"},  {"int8", "TYPE_INT8"},    {"int32", "TYPE_INT32"},
@@ -50,10 +51,6 @@ std::string quoted(const std::string& s) {
   return out + "\"";
 }
 
-bool is_number(const std::string& d) {
-  return !d.empty() && d.find_first_not_of("0123456789") == std::string::npos;
-}
-
 void check_model_name(const std::string& name) {
   const bool ok = !name.empty() && name.size() <= 200 && name[0] != '.' &&
                   name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -75,29 +72,29 @@ void check_tensor_name(const std::string& name) {
 }
 
 // "dims: [ 3, -1, -1 ]" for one tensor: without the batch dim when batching.
-std::string dims_text(const OnnxTensorInfo& t, bool batching) {
+std::string dims_text(const TensorInfo& t, bool batching) {
   if (batching) {
-    if (t.dims.empty())
+    if (t.shape.empty())
       throw Error(ErrorKind::kInvalidArgument,
                   "tensor '" + t.name + "' is a scalar: it has no batch dimension for batching "
                                         "(use a maximum batch of 0)");
-    if (is_number(t.dims[0]))
+    if (t.shape[0] >= 0)
       throw Error(ErrorKind::kInvalidArgument,
-                  "tensor '" + t.name + "' has a static batch dimension (" + t.dims[0] +
+                  "tensor '" + t.name + "' has a static batch dimension (" + t.dim_string(0) +
                       "): Triton can batch only a dynamic one (export with a dynamic batch, or "
                       "use a maximum batch of 0)");
   }
   std::string s = "[ ";
-  for (size_t i = batching ? 1 : 0; i < t.dims.size(); ++i) {
-    s += is_number(t.dims[i]) ? t.dims[i] : "-1";
-    if (i + 1 < t.dims.size()) s += ", ";
+  for (size_t i = batching ? 1 : 0; i < t.shape.size(); ++i) {
+    s += std::to_string(t.shape[i] >= 0 ? t.shape[i] : -1);
+    if (i + 1 < t.shape.size()) s += ", ";
   }
   return s + (s.size() > 2 ? " ]" : "]");
 }
 
 }  // namespace
 
-std::string triton_config(const OnnxModelInfo& info, const std::string& name,
+std::string triton_config(const ModelInfo& info, const std::string& name,
                           const TritonOptions& o) {
   check_model_name(name);
   if (o.max_batch < 0)
@@ -117,7 +114,7 @@ std::string triton_config(const OnnxModelInfo& info, const std::string& name,
     throw Error(ErrorKind::kInvalidArgument, "the model has no inputs or no outputs");
 
   const bool batching = o.max_batch > 0;
-  const ModelMetadata& m = info.metadata;
+  const ModelMetadata m = ModelMetadata::from_props(info.metadata_props);
   std::string s;
   s += "name: " + quoted(name) + "\n";
   s += "platform: \"onnxruntime_onnx\"\n";
@@ -127,7 +124,7 @@ std::string triton_config(const OnnxModelInfo& info, const std::string& name,
     check_tensor_name(t.name);
     std::string e = "  {\n    name: " + quoted(t.name) + "\n    data_type: " + triton_type(t) + "\n";
     // The image layout, for clients that read it (3 dims without the batch dimension).
-    if (batching && m.has_yoloxrt_metadata && t.dims.size() == 4 && info.inputs.size() == 1)
+    if (batching && m.has_yoloxrt_metadata && t.shape.size() == 4 && info.inputs.size() == 1)
       e += std::string("    format: ") +
            (m.input_layout == InputLayout::kNHWC ? "FORMAT_NHWC" : "FORMAT_NCHW") + "\n";
     inputs.push_back(e + "    dims: " + dims_text(t, batching) + "\n  }");
@@ -167,7 +164,7 @@ std::string triton_config(const OnnxModelInfo& info, const std::string& name,
 
 fs::path write_triton_repository(const fs::path& model, const fs::path& repo,
                                  const TritonOptions& o) {
-  const OnnxModelInfo info = inspect_onnx(model);
+  const ModelInfo info = inspect_onnx(model);
   const std::string name = o.name.empty() ? model.stem().string() : o.name;
   const std::string config = triton_config(info, name, o);
   const fs::path target = repo / name;

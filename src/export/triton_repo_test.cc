@@ -12,6 +12,7 @@
 #include "support/test_support.h"
 #include "triton_model_config.pb.h"
 #include "yoloxrt/error.h"
+#include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
 
 namespace yoloxrt {
@@ -204,9 +205,9 @@ TEST(TritonRepo, RefusalsLeaveNothingBehind) {
 }
 
 TEST(TritonRepo, ParameterStringsSurviveTheTextFormat) {
-  OnnxModelInfo info;
-  info.inputs.push_back({"in put", "uint8", {"batch", "640", "640", "3"}});
-  info.outputs.push_back({"out", "int64", {"batch", "n"}});
+  ModelInfo info;
+  info.inputs.push_back({"in put", "uint8", {-1, 640, 640, 3}, {"batch", "", "", ""}});
+  info.outputs.push_back({"out", "int64", {-1, -1}, {"batch", "n"}});
   const std::string tricky = "quote \" backslash \\ newline \n tab \t utf-8 \xC3\xA9 end";
   info.metadata_props = {{"yoloxrt.class_names", tricky}, {"other", "not copied"}};
   const std::string text = triton_config(info, "m", {});
