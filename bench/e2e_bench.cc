@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "fixtures not found: %s (set YOLOXRT_FIXTURES)\n", pth.c_str());
     return 1;
   }
-  const fs::path dir = fs::temp_directory_path() / ("yoloxrt_e2e_bench_" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("yoloxrt_e2e_bench_" + std::to_string(getpid()));
   fs::create_directories(dir);
   struct Cleanup {
     fs::path p;

@@ -23,9 +23,9 @@ struct TritonOptions {
   // Largest batch Triton forms; 0 = no batching (dims then carry the model's full shape, and no
   // dynamic_batching is written). > 0 needs a dynamic first dimension on every input and output.
   int max_batch = 8;
-  int instances = 1;                 // instance_group count
-  bool gpu = false;                  // KIND_GPU instead of KIND_CPU
-  std::vector<int> preferred_batch;  // dynamic_batching.preferred_batch_size (each 1..max_batch)
+  int instances = 1;                  // instance_group count
+  bool gpu = false;                   // KIND_GPU instead of KIND_CPU
+  std::vector<int> preferred_batch;   // dynamic_batching.preferred_batch_size (each 1..max_batch)
   uint64_t max_queue_delay_us = 500;  // dynamic_batching.max_queue_delay_microseconds
   bool replace = false;               // replace an existing REPO/NAME (else it is an error)
 };
@@ -35,8 +35,8 @@ struct TritonOptions {
 // Throws Error(kInvalidArgument) for what Triton would refuse: a model name that is not a plain
 // folder name ([A-Za-z0-9_.-], not starting with '.'), an empty tensor name or one with control
 // characters, max_batch > 0 with a static first dimension (the message says to use 0), a preferred
-// batch size outside 1..max_batch, preferred sizes without batching, instances < 1 or max_batch < 0;
-// Error(kUnsupported) for an element type Triton has no data type for.
+// batch size outside 1..max_batch, preferred sizes without batching, instances < 1 or max_batch <
+// 0; Error(kUnsupported) for an element type Triton has no data type for.
 std::string triton_config(const ModelInfo& info, const std::string& name,
                           const TritonOptions& options);
 

@@ -34,8 +34,8 @@ TEST(ModelMetadataNms, MalformedSettingsAreCorrupt) {
   ModelMetadata m;
   m.output_format = OutputFormat::kEndToEnd;
   m.nms = NmsSettings{};
-  for (const char* bad : {R"({"conf":0.3})", R"({"conf":0.3,"iou":0.5,"max_det":0,"per_class":false})",
-                          "not json"}) {
+  for (const char* bad :
+       {R"({"conf":0.3})", R"({"conf":0.3,"iou":0.5,"max_det":0,"per_class":false})", "not json"}) {
     auto props = m.to_props();
     props["yoloxrt.nms"] = bad;
     try {

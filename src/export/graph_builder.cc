@@ -166,16 +166,6 @@ class Builder : public GraphOps {
     return name;
   }
 
-  std::string concat(const std::vector<std::string>& xs, const std::string& name, int64_t axis) {
-    NodeProto* n = g_->add_node();
-    n->set_op_type("Concat");
-    n->set_name(name + "/Concat");
-    for (const auto& x : xs) n->add_input(x);
-    n->add_output(name);
-    attr(n, "axis", axis);
-    return name;
-  }
-
   // 1×1 conv with bias and no BN: the head's predictors.
   std::string predictor(const std::string& x, const std::string& prefix, int in, int out) {
     const Tensor w = w_.take(prefix + ".weight", {out, in, 1, 1});
@@ -189,15 +179,7 @@ class Builder : public GraphOps {
 
   std::string slice_channels(const std::string& x, int64_t begin, int64_t end,
                              const std::string& name) {
-    const std::string s = ints("start" + std::to_string(begin), {begin});
-    const std::string e = ints("end" + std::to_string(end), {end});
-    const std::string axes = ints("axis1", {1});
-    NodeProto* n = g_->add_node();
-    n->set_op_type("Slice");
-    n->set_name(name + "/Slice");
-    for (const auto& i : {x, s, e, axes}) n->add_input(i);
-    n->add_output(name);
-    return name;
+    return slice(x, begin, end, 1, name);
   }
 
   WeightSource& weights() { return w_; }

@@ -89,6 +89,29 @@ class GraphOps {
     return constant_i64("const/" + tag, {static_cast<int64_t>(v.size())}, v);
   }
 
+  std::string concat(const std::vector<std::string>& xs, const std::string& name, int64_t axis) {
+    onnx::NodeProto* n = g_->add_node();
+    n->set_op_type("Concat");
+    n->set_name(name + "/Concat");
+    for (const auto& x : xs) n->add_input(x);
+    n->add_output(name);
+    attr(n, "axis", axis);
+    return name;
+  }
+  // x[begin:end] along `axis` (Slice with constant starts, ends and axes).
+  std::string slice(const std::string& x, int64_t begin, int64_t end, int64_t axis,
+                    const std::string& name) {
+    const std::string s = ints("start" + std::to_string(begin), {begin});
+    const std::string e = ints("end" + std::to_string(end), {end});
+    const std::string a = ints("axis" + std::to_string(axis), {axis});
+    onnx::NodeProto* n = g_->add_node();
+    n->set_op_type("Slice");
+    n->set_name(name + "/Slice");
+    for (const auto& i : {x, s, e, a}) n->add_input(i);
+    n->add_output(name);
+    return name;
+  }
+
   onnx::GraphProto* graph() { return g_; }
 
  protected:

@@ -20,27 +20,6 @@ class Tail : public GraphOps {
  public:
   Tail(onnx::GraphProto* g, int opset) : GraphOps(g), opset_(opset) {}
 
-  std::string slice(const std::string& x, int64_t begin, int64_t end, int64_t axis,
-                    const std::string& out) {
-    onnx::NodeProto* n = g_->add_node();
-    n->set_op_type("Slice");
-    n->set_name(out + "/Slice");
-    for (const auto& i : {x, ints("nms.s" + std::to_string(begin), {begin}),
-                          ints("nms.e" + std::to_string(end), {end}),
-                          ints("nms.axis" + std::to_string(axis), {axis})})
-      n->add_input(i);
-    n->add_output(out);
-    return out;
-  }
-  std::string concat(const std::vector<std::string>& xs, int64_t axis, const std::string& out) {
-    onnx::NodeProto* n = g_->add_node();
-    n->set_op_type("Concat");
-    n->set_name(out + "/Concat");
-    for (const auto& x : xs) n->add_input(x);
-    n->add_output(out);
-    attr(n, "axis", axis);
-    return out;
-  }
   std::string cast(const std::string& x, int to, const std::string& out) {
     attr(node("Cast", {x}, out), "to", static_cast<int64_t>(to));
     return out;
@@ -48,9 +27,9 @@ class Tail : public GraphOps {
   // ReduceSum took its axes as an attribute before opset 13 and as an input since.
   std::string reduce_sum(const std::string& x, int64_t axis, bool keepdims,
                          const std::string& out) {
-    onnx::NodeProto* n = opset_ >= 13
-                             ? node("ReduceSum", {x, ints("nms.axes" + std::to_string(axis), {axis})}, out)
-                             : node("ReduceSum", {x}, out);
+    onnx::NodeProto* n =
+        opset_ >= 13 ? node("ReduceSum", {x, ints("nms.axes" + std::to_string(axis), {axis})}, out)
+                     : node("ReduceSum", {x}, out);
     if (opset_ < 13) attr(n, "axes", std::vector<int64_t>{axis});
     attr(n, "keepdims", static_cast<int64_t>(keepdims ? 1 : 0));
     return out;
@@ -85,9 +64,9 @@ void check_nms_settings(const NmsSettings& nms) {
     throw Error(ErrorKind::kInvalidArgument,
                 "NMS IoU threshold must be in [0, 1], got " + std::to_string(nms.iou));
   if (nms.max_det < 1 || nms.max_det > 100000)
-    throw Error(ErrorKind::kInvalidArgument,
-                "the maximum detection count must be in 1..100000, got " +
-                    std::to_string(nms.max_det));
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        "the maximum detection count must be in 1..100000, got " + std::to_string(nms.max_det));
 }
 
 void append_nms_tail(onnx::ModelProto& model, const std::string& decoded, const NmsSettings& nms,
@@ -106,8 +85,7 @@ void append_nms_tail(onnx::ModelProto& model, const std::string& decoded, const 
   // Rows [x0, y0, w, h, label, prob] -> boxes x1y1x2y2 [B, N, 4], scores and labels [B, N].
   const std::string xy = t.slice(decoded, 0, 2, 2, "nms.xy");
   const std::string wh = t.slice(decoded, 2, 4, 2, "nms.wh");
-  const std::string boxes =
-      t.concat({xy, t.op("Add", {xy, wh}, "nms.x2y2")}, 2, "nms.boxes");
+  const std::string boxes = t.concat({xy, t.op("Add", {xy, wh}, "nms.x2y2")}, "nms.boxes", 2);
   const std::string label3 = t.slice(decoded, 4, 5, 2, "nms.label3");
   const std::string prob3 = t.slice(decoded, 5, 6, 2, "nms.prob3");
   const std::string flat = t.ints("nms.shape_b_n", {0, -1});
@@ -125,22 +103,22 @@ void append_nms_tail(onnx::ModelProto& model, const std::string& decoded, const 
     GraphOps::attr(mx, "keepdims", int64_t{0});
     onnx::NodeProto* mn = t.node("ReduceMin", {boxes}, "nms.coord_min");
     GraphOps::attr(mn, "keepdims", int64_t{0});
-    const std::string span = t.op(
-        "Add", {t.op("Sub", {"nms.coord_max", "nms.coord_min"}, "nms.span"), t.scalar_f(1.f)},
-        "nms.offset_unit");
+    const std::string span =
+        t.op("Add", {t.op("Sub", {"nms.coord_max", "nms.coord_min"}, "nms.span"), t.scalar_f(1.f)},
+             "nms.offset_unit");
     const std::string offset = t.op("Mul", {label3, span}, "nms.offset");
     nms_boxes = t.op("Add", {boxes, offset}, "nms.boxes_offset");
   }
   const std::string max_out = t.constant_i64("nms.max_output_boxes_per_class", {1}, {k});
   const std::string iou = t.constant_f("nms.iou_threshold", {1}, {nms.iou});
   const std::string conf = t.constant_f("nms.score_threshold", {1}, {nms.conf});
-  const std::string sel = t.op("NonMaxSuppression",
-                               {nms_boxes, "nms.scores_b1n", max_out, iou, conf}, "nms.selected");
+  const std::string sel =
+      t.op("NonMaxSuppression", {nms_boxes, "nms.scores_b1n", max_out, iou, conf}, "nms.selected");
 
   // selected_indices [S, 3] = (batch, class, box): gather the kept rows.
   const std::string sel_b = t.slice(sel, 0, 1, 1, "nms.sel_batch");  // [S, 1]
   const std::string sel_i = t.slice(sel, 2, 3, 1, "nms.sel_box");    // [S, 1]
-  const std::string gidx = t.concat({sel_b, sel_i}, 1, "nms.gather_idx");
+  const std::string gidx = t.concat({sel_b, sel_i}, "nms.gather_idx", 1);
   const std::string kept_boxes = t.op("GatherND", {boxes, gidx}, "nms.kept_boxes");     // [S, 4]
   const std::string kept_scores = t.op("GatherND", {scores, gidx}, "nms.kept_scores");  // [S]
   const std::string kept_labels = t.cast(t.op("GatherND", {labels, gidx}, "nms.kept_labels_f"),
@@ -152,21 +130,22 @@ void append_nms_tail(onnx::ModelProto& model, const std::string& decoded, const 
   const std::string b1 = t.slice(shape, 0, 1, 0, "nms.batch1");  // [1]
   const std::string b = t.op("Gather", {shape, t.scalar_i64(0)}, "nms.batch");
   const std::string range =
-      t.op("Reshape", {t.op("Range", {t.scalar_i64(0), b, t.scalar_i64(1)}, "nms.batch_range"),
-                       t.ints("nms.shape_1_n", {1, -1})},
-           "nms.batch_row");                                                             // [1, B]
+      t.op("Reshape",
+           {t.op("Range", {t.scalar_i64(0), b, t.scalar_i64(1)}, "nms.batch_range"),
+            t.ints("nms.shape_1_n", {1, -1})},
+           "nms.batch_row");  // [1, B]
   const std::string onehot = t.cast(t.op("Equal", {sel_b, range}, "nms.is_batch"),
                                     TensorProto::INT64, "nms.onehot");  // [S, B]
   onnx::NodeProto* cs = t.node("CumSum", {onehot, t.scalar_i64(0)}, "nms.before");
   GraphOps::attr(cs, "exclusive", int64_t{1});
   const std::string row = t.reduce_sum(t.op("Mul", {"nms.before", onehot}, "nms.before_own"), 1,
                                        true, "nms.row");  // [S, 1]
-  const std::string sidx = t.concat({sel_b, row}, 1, "nms.scatter_idx");
+  const std::string sidx = t.concat({sel_b, row}, "nms.scatter_idx", 1);
   const std::string count = t.reduce_sum(onehot, 0, false, "nms.count");  // [B]
 
   // Zero-filled outputs, then the kept rows scattered into place.
-  const std::string bk = t.concat({b1, t.ints("nms.k", {k})}, 0, "nms.shape_bk");
-  const std::string bk4 = t.concat({bk, t.ints("nms.four", {4})}, 0, "nms.shape_bk4");
+  const std::string bk = t.concat({b1, t.ints("nms.k", {k})}, "nms.shape_bk", 0);
+  const std::string bk4 = t.concat({bk, t.ints("nms.four", {4})}, "nms.shape_bk4", 0);
   t.op("ScatterND", {t.zeros(bk4, TensorProto::FLOAT, "nms.zeros_boxes"), sidx, kept_boxes},
        kEndToEndOutputs[1]);
   t.op("ScatterND", {t.zeros(bk, TensorProto::FLOAT, "nms.zeros_scores"), sidx, kept_scores},
@@ -177,8 +156,7 @@ void append_nms_tail(onnx::ModelProto& model, const std::string& decoded, const 
          TensorProto::INT32, kEndToEndOutputs[0]);
 
   const std::string K = std::to_string(k);
-  set_tensor_value_info(g->add_output(), kEndToEndOutputs[0], TensorProto::INT32,
-                        {batch_dim, "1"});
+  set_tensor_value_info(g->add_output(), kEndToEndOutputs[0], TensorProto::INT32, {batch_dim, "1"});
   set_tensor_value_info(g->add_output(), kEndToEndOutputs[1], TensorProto::FLOAT,
                         {batch_dim, K, "4"});
   set_tensor_value_info(g->add_output(), kEndToEndOutputs[2], TensorProto::FLOAT, {batch_dim, K});

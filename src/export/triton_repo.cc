@@ -53,8 +53,9 @@ std::string quoted(const std::string& s) {
 
 void check_model_name(const std::string& name) {
   const bool ok = !name.empty() && name.size() <= 200 && name[0] != '.' &&
-                  name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789_.-") == std::string::npos;
+                  name.find_first_not_of(
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789_.-") == std::string::npos;
   if (!ok)
     throw Error(ErrorKind::kInvalidArgument,
                 "model name '" + name +
@@ -67,8 +68,9 @@ void check_tensor_name(const std::string& name) {
   for (unsigned char c : name) ok = ok && c >= 0x20 && c != 0x7f;
   if (!ok)
     throw Error(ErrorKind::kInvalidArgument,
-                "tensor name '" + name + "' cannot be used in a Triton config (empty or control "
-                                         "characters)");
+                "tensor name '" + name +
+                    "' cannot be used in a Triton config (empty or control "
+                    "characters)");
 }
 
 // "dims: [ 3, -1, -1 ]" for one tensor: without the batch dim when batching.
@@ -76,8 +78,9 @@ std::string dims_text(const TensorInfo& t, bool batching) {
   if (batching) {
     if (t.shape.empty())
       throw Error(ErrorKind::kInvalidArgument,
-                  "tensor '" + t.name + "' is a scalar: it has no batch dimension for batching "
-                                        "(use a maximum batch of 0)");
+                  "tensor '" + t.name +
+                      "' is a scalar: it has no batch dimension for batching "
+                      "(use a maximum batch of 0)");
     if (t.shape[0] >= 0)
       throw Error(ErrorKind::kInvalidArgument,
                   "tensor '" + t.name + "' has a static batch dimension (" + t.dim_string(0) +
@@ -94,8 +97,7 @@ std::string dims_text(const TensorInfo& t, bool batching) {
 
 }  // namespace
 
-std::string triton_config(const ModelInfo& info, const std::string& name,
-                          const TritonOptions& o) {
+std::string triton_config(const ModelInfo& info, const std::string& name, const TritonOptions& o) {
   check_model_name(name);
   if (o.max_batch < 0)
     throw Error(ErrorKind::kInvalidArgument,
@@ -107,9 +109,8 @@ std::string triton_config(const ModelInfo& info, const std::string& name,
     throw Error(ErrorKind::kInvalidArgument, "preferred batch sizes need batching (maximum > 0)");
   for (int p : o.preferred_batch)
     if (p < 1 || p > o.max_batch)
-      throw Error(ErrorKind::kInvalidArgument,
-                  "preferred batch size " + std::to_string(p) + " is outside 1.." +
-                      std::to_string(o.max_batch));
+      throw Error(ErrorKind::kInvalidArgument, "preferred batch size " + std::to_string(p) +
+                                                   " is outside 1.." + std::to_string(o.max_batch));
   if (info.inputs.empty() || info.outputs.empty())
     throw Error(ErrorKind::kInvalidArgument, "the model has no inputs or no outputs");
 
@@ -122,7 +123,8 @@ std::string triton_config(const ModelInfo& info, const std::string& name,
   std::vector<std::string> inputs, outputs;
   for (const auto& t : info.inputs) {
     check_tensor_name(t.name);
-    std::string e = "  {\n    name: " + quoted(t.name) + "\n    data_type: " + triton_type(t) + "\n";
+    std::string e =
+        "  {\n    name: " + quoted(t.name) + "\n    data_type: " + triton_type(t) + "\n";
     // The image layout, for clients that read it (3 dims without the batch dimension).
     if (batching && m.has_yoloxrt_metadata && t.shape.size() == 4 && info.inputs.size() == 1)
       e += std::string("    format: ") +
@@ -194,8 +196,7 @@ fs::path write_triton_repository(const fs::path& model, const fs::path& repo,
     throw Error(ErrorKind::kIo, "cannot create a folder: " + ec.message(), (tmp / "1").string());
   write_file_atomic(tmp / "config.pbtxt", config);
   fs::copy_file(model, tmp / "1" / "model.onnx", ec);
-  if (ec)
-    throw Error(ErrorKind::kIo, "cannot copy the model: " + ec.message(), model.string());
+  if (ec) throw Error(ErrorKind::kIo, "cannot copy the model: " + ec.message(), model.string());
   if (exists) {
     // Replace: move the old entry aside first; it is removed once the new one is in place.
     const fs::path old = tmp.string() + "-old";

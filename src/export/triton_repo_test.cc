@@ -6,8 +6,8 @@
 
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <onnx/onnx_pb.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 #include "triton_model_config.pb.h"
@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 inference::ModelConfig parse_config(const fs::path& file) {
   const auto bytes = read_file_bytes(file);
   inference::ModelConfig c;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      std::string(bytes.begin(), bytes.end()), &c))
+  EXPECT_TRUE(
+      google::protobuf::TextFormat::ParseFromString(std::string(bytes.begin(), bytes.end()), &c))
       << file;
   return c;
 }
@@ -53,8 +53,8 @@ fs::path tiny_model(const fs::path& dir, const std::string& batch, const std::st
   n->set_op_type("Identity");
   n->add_input("x");
   n->add_output(out_name);
-  for (auto [vi, name] : {std::pair{g->add_input(), std::string("x")},
-                          std::pair{g->add_output(), out_name}}) {
+  for (auto [vi, name] :
+       {std::pair{g->add_input(), std::string("x")}, std::pair{g->add_output(), out_name}}) {
     vi->set_name(name);
     auto* tt = vi->mutable_type()->mutable_tensor_type();
     tt->set_elem_type(onnx::TensorProto::FLOAT);
@@ -92,7 +92,8 @@ TEST(TritonRepoFixture, NanoPlainAndEndToEndConfigsParse) {
   o.instances = 2;
   o.max_queue_delay_us = 100;
   write_triton_repository(tmp / "nano_e2e.onnx", repo, o);
-  EXPECT_EQ(read_file_bytes(repo / "nano" / "1" / "model.onnx"), read_file_bytes(tmp / "nano.onnx"));
+  EXPECT_EQ(read_file_bytes(repo / "nano" / "1" / "model.onnx"),
+            read_file_bytes(tmp / "nano.onnx"));
 
   const auto plain = parse_config(repo / "nano" / "config.pbtxt");
   EXPECT_EQ(plain.name(), "nano");
@@ -177,17 +178,14 @@ TEST(TritonRepo, RefusalsLeaveNothingBehind) {
   }
   TritonOptions o;
   o.preferred_batch = {4, 16};  // 16 > max_batch 8
-  EXPECT_EQ(kind_of([&] { write_triton_repository(model, repo, o); }),
-            ErrorKind::kInvalidArgument);
+  EXPECT_EQ(kind_of([&] { write_triton_repository(model, repo, o); }), ErrorKind::kInvalidArgument);
   o = {};
   o.instances = 0;
-  EXPECT_EQ(kind_of([&] { write_triton_repository(model, repo, o); }),
-            ErrorKind::kInvalidArgument);
+  EXPECT_EQ(kind_of([&] { write_triton_repository(model, repo, o); }), ErrorKind::kInvalidArgument);
   o = {};
   o.max_batch = 0;
   o.preferred_batch = {1};
-  EXPECT_EQ(kind_of([&] { write_triton_repository(model, repo, o); }),
-            ErrorKind::kInvalidArgument);
+  EXPECT_EQ(kind_of([&] { write_triton_repository(model, repo, o); }), ErrorKind::kInvalidArgument);
   EXPECT_FALSE(fs::exists(repo));
 
   // An existing entry is kept unless replacing is asked for.

@@ -23,15 +23,14 @@ bool has_end_to_end_outputs(const ModelIO& io) {
 
 void check_end_to_end_signature(const ModelIO& io, const std::string& file) {
   if (io.inputs.size() != 1 || io.inputs[0].element_type != "float32")
-    throw Error(ErrorKind::kUnsupported, "an end-to-end model needs one float32 image input",
-                file);
+    throw Error(ErrorKind::kUnsupported, "an end-to-end model needs one float32 image input", file);
   struct Expected {
     const char* type;
     size_t rank;
     int64_t last;  // required last dim, or 0
   };
-  const Expected expected[4] = {{"int32", 2, 1}, {"float32", 3, 4}, {"float32", 2, 0},
-                                {"int32", 2, 0}};
+  const Expected expected[4] = {
+      {"int32", 2, 1}, {"float32", 3, 4}, {"float32", 2, 0}, {"int32", 2, 0}};
   for (size_t i = 0; i < 4; ++i) {
     const TensorInfo& t = *find_output(io, kEndToEndOutputs[i]);
     const Expected& e = expected[i];

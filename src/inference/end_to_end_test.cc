@@ -138,8 +138,8 @@ TEST(EndToEndFixture, RowsPastNumDetsAreZero) {
   input.resize(2 * per, 114.f);
   const std::vector<int64_t> shape{2, 3, 416, 416};
   auto mem = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeCPU);
-  Ort::Value in = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(), shape.data(),
-                                                  shape.size());
+  Ort::Value in =
+      Ort::Value::CreateTensor<float>(mem, input.data(), input.size(), shape.data(), shape.size());
   const char* in_names[] = {"images"};
   auto out = session.Run(Ort::RunOptions{nullptr}, in_names, &in, 1, kEndToEndOutputs, 4);
   ASSERT_EQ(out[1].GetTensorTypeAndShapeInfo().GetShape(), (std::vector<int64_t>{2, 100, 4}));
