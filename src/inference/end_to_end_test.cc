@@ -3,6 +3,7 @@
 // EfficientNMS layout (rows past num_dets zero).
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -33,27 +34,26 @@ TEST(DecodeEndToEnd, TakesNumDetsRowsAboveConf) {
   EXPECT_TRUE(decode_end_to_end_output(-1, boxes, scores, classes, 3, 0.f).empty());
 }
 
-// The official nano weights exported plain and end-to-end, once for the suite (~0.5 s); the
-// folder goes at exit.
-struct Models {
-  explicit Models(const fs::path& fixtures) {
-    const fs::path pth = fixtures / "megvii-nano" / "yolox_nano.pth";
-    export_checkpoint(pth, plain, {}, nullptr);
-    ExportOptions o;
+// The official nano weights exported plain and end-to-end, each once per test process and only
+// when a test needs it (~0.15 s each); the folder goes at exit.
+enum class Variant { kPlain, kEndToEnd, kEndToEndPerClassOpset11 };
+
+fs::path nano_model(const fs::path& fixtures, Variant v) {
+  static const testing::TempDir dir;
+  static std::map<Variant, fs::path> made;
+  if (auto it = made.find(v); it != made.end()) return it->second;
+  ExportOptions o;
+  std::string name = "plain.onnx";
+  if (v == Variant::kEndToEnd) {
     o.nms = NmsSettings{0.25f, 0.45f, 100, false};
-    export_checkpoint(pth, e2e, o, nullptr);
+    name = "e2e.onnx";
+  } else if (v == Variant::kEndToEndPerClassOpset11) {
     o.nms = NmsSettings{0.1f, 0.45f, 100, true};
     o.opset = 11;  // the opset-11 forms of the tail (ReduceSum's axes attribute)
-    export_checkpoint(pth, e2e_per_class, o, nullptr);
+    name = "e2e_per_class.onnx";
   }
-  testing::TempDir dir;
-  fs::path plain = dir / "plain.onnx", e2e = dir / "e2e.onnx",
-           e2e_per_class = dir / "e2e_per_class.onnx";
-};
-
-const Models& nano_models(const fs::path& fixtures) {
-  static const Models m(fixtures);
-  return m;
+  export_checkpoint(fixtures / "megvii-nano" / "yolox_nano.pth", dir / name, o, nullptr);
+  return made[v] = dir / name;
 }
 
 std::vector<ImageBuffer> photos(const fs::path& fixtures) {
@@ -85,10 +85,9 @@ void expect_same(const std::vector<Detection>& a, const std::vector<Detection>& 
   }
 }
 
-void expect_parity(const fs::path& fixtures, const fs::path& e2e_model, float conf,
-                   bool per_class) {
-  const Models& m = nano_models(fixtures);
-  auto plain = Detector::open(m.plain, options(conf, per_class));
+void expect_parity(const fs::path& fixtures, Variant variant, float conf, bool per_class) {
+  const fs::path e2e_model = nano_model(fixtures, variant);
+  auto plain = Detector::open(nano_model(fixtures, Variant::kPlain), options(conf, per_class));
   auto e2e = Detector::open(e2e_model, options(conf, per_class));
   EXPECT_EQ(e2e->metadata().output_format, OutputFormat::kEndToEnd);
   ASSERT_TRUE(e2e->metadata().nms);
@@ -104,17 +103,17 @@ void expect_parity(const fs::path& fixtures, const fs::path& e2e_model, float co
 
 TEST(EndToEndFixture, DetectMatchesPlainExportClassAgnostic) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
-  expect_parity(fx, nano_models(fx).e2e, 0.25f, false);
+  expect_parity(fx, Variant::kEndToEnd, 0.25f, false);
 }
 
 TEST(EndToEndFixture, DetectMatchesPlainExportPerClassOpset11) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
-  expect_parity(fx, nano_models(fx).e2e_per_class, 0.1f, true);
+  expect_parity(fx, Variant::kEndToEndPerClassOpset11, 0.1f, true);
 }
 
 TEST(EndToEndFixture, BatchOfFourEqualsFourSingleRuns) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
-  auto det = Detector::open(nano_models(fx).e2e, options(0.25f, false));
+  auto det = Detector::open(nano_model(fx, Variant::kEndToEnd), options(0.25f, false));
   const auto imgs = photos(fx);
   ASSERT_EQ(imgs.size(), 4u);
   std::vector<Image> views;
@@ -127,7 +126,7 @@ TEST(EndToEndFixture, BatchOfFourEqualsFourSingleRuns) {
 
 TEST(EndToEndFixture, RowsPastNumDetsAreZero) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
-  const fs::path model = nano_models(fx).e2e;
+  const fs::path model = nano_model(fx, Variant::kEndToEnd);
   Ort::SessionOptions so;
   so.SetIntraOpNumThreads(1);
   Ort::Session session(detail::ort_env(), model.c_str(), so);
