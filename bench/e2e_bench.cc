@@ -8,12 +8,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <onnxruntime_cxx_api.h>
+
+#include "inference/ort_session.h"
 #include "yoloxrt/detector.h"
 #include "yoloxrt/export.h"
 #include "yoloxrt/image.h"
@@ -76,6 +83,59 @@ void compare(const fs::path& plain_model, const fs::path& e2e_model, float conf,
       label, pr, pt - pr, pt, er, et - er, er / pt, et / pt, dets);
 }
 
+// The NMS tail's own cost, robust to machine load: ONNX Runtime's per-node kernel times (its
+// profiler) over `runs` Runs of the end-to-end model on the official dog.jpg input, summed for the
+// tail's nodes (named nms.*, num_dets, det_*) against all nodes.
+void profile_tail(const fs::path& model, const fs::path& input_f32, int runs) {
+  Ort::SessionOptions so;
+  so.SetIntraOpNumThreads(1);
+  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  const std::string prefix = (model.parent_path() / "profile").string();
+  so.EnableProfiling(prefix.c_str());
+  Ort::Session session(detail::ort_env(), model.c_str(), so);
+  std::ifstream in(input_f32, std::ios::binary);
+  std::vector<float> input(3 * 416 * 416);
+  in.read(reinterpret_cast<char*>(input.data()), static_cast<std::streamsize>(input.size() * 4));
+  const std::vector<int64_t> shape{1, 3, 416, 416};
+  auto mem = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeCPU);
+  const char* in_names[] = {"images"};
+  for (int i = 0; i < runs; ++i) {
+    Ort::Value t = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(), shape.data(),
+                                                   shape.size());
+    session.Run(Ort::RunOptions{nullptr}, in_names, &t, 1, kEndToEndOutputs, 4);
+  }
+  Ort::AllocatorWithDefaultOptions alloc;
+  const std::string file = session.EndProfilingAllocated(alloc).get();
+  std::ifstream pf(file);
+  const auto events = nlohmann::json::parse(pf);
+  // Per node the median over the Runs (a preempted kernel is an outlier, not a cost), summed.
+  std::map<std::string, std::vector<double>> durations;
+  std::map<std::string, std::string> op_of;
+  for (const auto& e : events) {
+    if (e.value("cat", "") != "Node") continue;
+    const std::string name = e.value("name", "");
+    if (!name.ends_with("_kernel_time")) continue;
+    durations[name].push_back(e.value("dur", 0.0));
+    op_of[name] = e["args"].value("op_name", "?");
+  }
+  double tail_us = 0, all_us = 0;
+  std::map<std::string, double> by_op;
+  for (auto& [name, d] : durations) {
+    const double m = median(d);
+    all_us += m;
+    if (name.starts_with("nms.") || name.starts_with("num_dets") || name.starts_with("det_")) {
+      tail_us += m;
+      by_op[op_of[name]] += m;
+    }
+  }
+  fs::remove(file);
+  std::printf("NMS tail kernels (ORT profiler, dog.jpg, conf 0.25, per-node medians of %d Runs): "
+              "%.1f us = %.2f%% of all kernel time (%.0f us)\n  by op (us):",
+              runs, tail_us, 100.0 * tail_us / all_us, all_us);
+  for (const auto& [op, us] : by_op) std::printf(" %s %.1f", op.c_str(), us);
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,6 +172,7 @@ int main(int argc, char** argv) {
   for (const auto& b : buffers) all.push_back(b.view());
   const std::vector<Image> dog{all[0]};
 
+  profile_tail(e2e, fx / "megvii-nano" / "input_dog_416.f32", iterations);
   std::printf("YOLOX-Nano 416x416, 1 intra-op thread, medians of %d interleaved iterations\n",
               iterations);
   compare(dir / "plain.onnx", e2e, 0.25f, false, dog, iterations, "dog.jpg, conf 0.25, batch 1");

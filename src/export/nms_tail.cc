@@ -82,15 +82,12 @@ void append_nms_tail(onnx::ModelProto& model, const std::string& decoded, const 
 
   Tail t(g, model_opset(model));
   const int64_t k = nms.max_det;
-  // Rows [x0, y0, w, h, label, prob] -> boxes x1y1x2y2 [B, N, 4], scores and labels [B, N].
+  // Rows [x0, y0, w, h, label, prob] -> boxes x1y1x2y2 [B, N, 4], labels and scores [B, N, 1].
   const std::string xy = t.slice(decoded, 0, 2, 2, "nms.xy");
   const std::string wh = t.slice(decoded, 2, 4, 2, "nms.wh");
   const std::string boxes = t.concat({xy, t.op("Add", {xy, wh}, "nms.x2y2")}, "nms.boxes", 2);
   const std::string label3 = t.slice(decoded, 4, 5, 2, "nms.label3");
   const std::string prob3 = t.slice(decoded, 5, 6, 2, "nms.prob3");
-  const std::string flat = t.ints("nms.shape_b_n", {0, -1});
-  const std::string scores = t.op("Reshape", {prob3, flat}, "nms.scores");
-  const std::string labels = t.op("Reshape", {label3, flat}, "nms.labels");
 
   // NonMaxSuppression: scores [B, 1, N] (one class: the best one of each anchor).
   onnx::NodeProto* tr = t.node("Transpose", {prob3}, "nms.scores_b1n");
@@ -115,20 +112,35 @@ void append_nms_tail(onnx::ModelProto& model, const std::string& decoded, const 
   const std::string sel =
       t.op("NonMaxSuppression", {nms_boxes, "nms.scores_b1n", max_out, iou, conf}, "nms.selected");
 
-  // selected_indices [S, 3] = (batch, class, box): gather the kept rows.
+  // selected_indices [S, 3] = (batch, class, box): gather the kept rows of the flattened
+  // [B * N, ...] tensors at batch * N + box (Gather: cheaper in ONNX Runtime than GatherND).
   const std::string sel_b = t.slice(sel, 0, 1, 1, "nms.sel_batch");  // [S, 1]
   const std::string sel_i = t.slice(sel, 2, 3, 1, "nms.sel_box");    // [S, 1]
-  const std::string gidx = t.concat({sel_b, sel_i}, "nms.gather_idx", 1);
-  const std::string kept_boxes = t.op("GatherND", {boxes, gidx}, "nms.kept_boxes");     // [S, 4]
-  const std::string kept_scores = t.op("GatherND", {scores, gidx}, "nms.kept_scores");  // [S]
-  const std::string kept_labels = t.cast(t.op("GatherND", {labels, gidx}, "nms.kept_labels_f"),
-                                         TensorProto::INT32, "nms.kept_labels");
-
-  // Row of each kept box within its image: the number of earlier kept boxes of the same image
-  // (NMS lists an image's boxes in descending score order).
   const std::string shape = t.op("Shape", {decoded}, "nms.in_shape");
   const std::string b1 = t.slice(shape, 0, 1, 0, "nms.batch1");  // [1]
   const std::string b = t.op("Gather", {shape, t.scalar_i64(0)}, "nms.batch");
+  const std::string n = t.op("Gather", {shape, t.scalar_i64(1)}, "nms.anchors");
+  const std::string flat_idx =
+      t.op("Reshape",
+           {t.op("Add", {t.op("Mul", {sel_b, n}, "nms.sel_row0"), sel_i}, "nms.sel_row"),
+            t.ints("nms.shape_flat", {-1})},
+           "nms.flat_idx");  // [S]
+  const std::string kept_boxes = t.op(
+      "Gather",
+      {t.op("Reshape", {boxes, t.ints("nms.shape_rows4", {-1, 4})}, "nms.boxes_flat"), flat_idx},
+      "nms.kept_boxes");  // [S, 4]
+  const std::string kept_scores =
+      t.op("Gather",
+           {t.op("Reshape", {prob3, t.ints("nms.shape_flat", {-1})}, "nms.scores_flat"), flat_idx},
+           "nms.kept_scores");  // [S]
+  const std::string kept_labels = t.cast(
+      t.op("Gather",
+           {t.op("Reshape", {label3, t.ints("nms.shape_flat", {-1})}, "nms.labels_flat"), flat_idx},
+           "nms.kept_labels_f"),
+      TensorProto::INT32, "nms.kept_labels");
+
+  // Row of each kept box within its image: the number of earlier kept boxes of the same image
+  // (NMS lists an image's boxes in descending score order).
   const std::string range =
       t.op("Reshape",
            {t.op("Range", {t.scalar_i64(0), b, t.scalar_i64(1)}, "nms.batch_range"),

@@ -14,7 +14,7 @@ namespace yoloxrt::exporter {
 // OutputFormat::kDecoded) by the four end-to-end outputs (kEndToEndOutputs, see OutputFormat::
 // kEndToEnd) computed with standard ONNX ops (opset 11..17): one NonMaxSuppression call per model
 // (its score threshold and max_output_boxes_per_class = K bound its work; per-class NMS offsets
-// each box by class * (coordinate span + 1) so that classes never overlap), then GatherND/ScatterND
+// each box by class * (coordinate span + 1) so that classes never overlap), then Gather/ScatterND
 // by the batch index of NMS's selected_indices into zero-filled [B, K, ...] tensors. Batch, height
 // and width stay dynamic. `batch_dim` is the symbolic or numeric batch dim of the outputs.
 // Throws Error(kInvalidArgument) for settings out of range (conf or iou outside [0, 1],
