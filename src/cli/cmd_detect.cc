@@ -229,6 +229,12 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   if (!a.font.empty() && !fs::exists(a.font))
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
   const auto detector = Detector::open(a.model, o);
+  if (const auto& nms = detector->metadata().nms;
+      nms && !a.quiet && (a.iou != nms->iou || a.per_class != nms->per_class))
+    std::fprintf(stderr,
+                 "yoloxrt: warning: the model does its own NMS (IoU > %g, %s): --iou and "
+                 "--per-class do not apply\n",
+                 nms->iou, nms->per_class ? "per class" : "class-agnostic");
 
   DetectRun run(a, *detector);
   ProgressBar progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
