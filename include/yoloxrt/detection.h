@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -62,6 +63,14 @@ std::vector<Detection> decode_decoded_output(const float* rows, size_t num_rows,
 std::vector<Detection> decode_megvii_decoded_output(const float* rows, size_t num_rows,
                                                     size_t row_len, float conf);
 
+// One image's outputs of an end-to-end model (OutputFormat::kEndToEnd, NMS already done in the
+// graph): the first num_dets rows (clamped to 0..k) of boxes [k, 4] (x1, y1, x2, y2 in input
+// pixels), scores [k] and classes [k]; keeps score > conf, in row order (the graph's NMS order,
+// descending score).
+std::vector<Detection> decode_end_to_end_output(int64_t num_dets, const float* boxes,
+                                                const float* scores, const int32_t* classes,
+                                                size_t k, float conf);
+
 // --- non-maximum suppression ---------------------------------------------------------------------
 struct NmsOptions {
   float iou_threshold = 0.45f;  // a box is suppressed by a kept one when IoU > this (strict)
@@ -79,8 +88,7 @@ std::vector<Detection> nms(std::vector<Detection> detections, const NmsOptions& 
 //  1. resize it (bilinear) to resized_w x resized_h, a uniform scale of `scale` (up to the
 //     integer truncation of the sizes);
 //  2. take the input pixel (x, y) from the resized pixel (x + offset_x, y + offset_y); pixels
-//  outside
-//     the resized image are filled with kPadValue (on the 0..255 scale).
+//     outside the resized image are filled with kPadValue (on the 0..255 scale).
 // An input-pixel point p maps back to original pixels as (p + offset) / scale.
 struct ResizePlan {
   ResizePolicy policy = ResizePolicy::kLetterbox;
@@ -95,18 +103,16 @@ struct ResizePlan {
 constexpr float kPadValue = 114.f;
 
 // Plans the resize of an image_w x image_h image for a target of target_h x target_w.
-//  - kLetterbox (Megvii preproc): r = min(target_h / h, target_w / w), resized (int(w r), int(h
-//  r)),
-//    pasted top-left on a target_h x target_w canvas.
+//  - kLetterbox (Megvii preproc): r = min(target_h / h, target_w / w), resized
+//    (int(w r), int(h r)), pasted top-left on a target_h x target_w canvas.
 //  - kCrop (cjm tutorial): if `exact` is false, the short side becomes min(target_h, target_w)
 //    keeping the aspect ratio (long side int(long * r)), then each side is cut down to a multiple
 //    of 32 by cropping equally from both ends (offset = (resized - input) / 2, integer). If
 //    `exact`, the image is scaled to cover target_h x target_w (r = max(...)) and centre-cropped to
 //    it.
 //  - kPad: if `exact` is false, short side to min(target_h, target_w), then the input is the
-//  resized
-//    image padded bottom/right up to multiples of 32 (nothing cropped). If `exact`, the same as
-//    letterbox.
+//    resized image padded bottom/right up to multiples of 32 (nothing cropped). If `exact`, the
+//    same as letterbox.
 // Use exact = true for models with a fixed input size, or when the user gave H x W.
 // Throws Error(kInvalidArgument) for non-positive sizes or a computed input side below 32.
 ResizePlan plan_resize(ResizePolicy policy, int image_w, int image_h, int target_h, int target_w,

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -48,12 +47,6 @@ struct WorkItem {
   fs::path output;  // where the annotated copy goes
   bool video = false;
 };
-
-fs::path canonical_or_absolute(const fs::path& p) {
-  std::error_code ec;
-  fs::path c = fs::weakly_canonical(p, ec);
-  return ec ? fs::absolute(p) : c;
-}
 
 // Expands the INPUT arguments: files as given, folders recursively (sorted, image extensions
 // only). Missing inputs are kept so that they are reported like any other failure.
@@ -107,30 +100,6 @@ void check_outputs(const std::vector<WorkItem>& items, const DetectArgs& a) {
   if (!a.coco_path.empty()) refuse_input(a.coco_path, "COCO results");
 }
 
-class Progress {
- public:
-  Progress(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
-  void update(size_t done, const fs::path& current) {
-    if (!enabled_) return;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
-    std::string bar(static_cast<size_t>(filled), '=');
-    bar.resize(kWidth, ' ');
-    std::string name = current.filename().string();
-    if (name.size() > 40) name = name.substr(0, 37) + "...";
-    std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
-    std::fflush(stderr);
-  }
-  void finish() {
-    if (enabled_) std::fprintf(stderr, "\n");
-  }
-  bool enabled() const { return enabled_; }
-
- private:
-  size_t total_;
-  bool enabled_;
-};
-
 class DetectRun {
  public:
   DetectRun(const DetectArgs& a, const Detector& det) : a_(a), det_(det) {
@@ -152,7 +121,15 @@ class DetectRun {
 
   void image(const WorkItem& item, size_t index) {
     // decode_image checks the declared size on the header before any codec runs.
-    ImageBuffer img = load_image(item.input, max_pixels());
+    ImageBuffer img;
+    try {
+      img = load_image(item.input, max_pixels());
+    } catch (const Error& e) {
+      // The library states the limit; the CLI names the flag that sets it.
+      if (e.kind() == ErrorKind::kUnsupported && e.message().find("megapixels") != std::string::npos)
+        throw Error(e.kind(), e.message() + " (--max-megapixels)", e.file());
+      throw;
+    }
     Image view = img.view();
     const auto dets = det_.detect(view);
     record(item.input.string(), std::nullopt, view, dets, index);
@@ -233,14 +210,7 @@ class DetectRun {
 };
 
 void run_detect(const DetectArgs& a, int& exit_code) {
-  if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
-    throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000], got " +
-                                                 std::to_string(a.max_megapixels));
-  // OpenCV's own limit backs ours up for formats whose header read_image_header does not parse,
-  // and for video frames. It is read once, at the first decode: set it before anything decodes,
-  // unless the user chose one.
-  const std::string cv_limit = std::to_string(static_cast<uint64_t>(a.max_megapixels * 1e6));
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", cv_limit.c_str(), /*overwrite=*/0);
+  limit_image_pixels(a.max_megapixels);
   std::vector<WorkItem> items = collect_items(a);
   if (items.empty()) {
     std::string names;
@@ -250,27 +220,24 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   check_outputs(items, a);
 
   DetectorOptions o;
-  o.threads = a.threads;
-  o.providers = split_list(a.ep);
+  apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
   o.cache_path = a.cache;
   o.conf = a.conf;
   o.iou = a.iou;
   o.per_class = a.per_class;
   o.max_det = a.max_det;
-  if (!a.resize.empty()) o.resize = parse_resize_policy(a.resize);
-  if (!a.size.empty()) {
-    const auto [h, w] = parse_size(a.size, "--size");
-    o.height = h;
-    o.width = w;
-  }
-  if (!a.family.empty()) o.family = parse_family(a.family);
-  o.labels_file = a.labels;
   if (!a.font.empty() && !fs::exists(a.font))
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
   const auto detector = Detector::open(a.model, o);
+  if (const auto& nms = detector->metadata().nms;
+      nms && !a.quiet && (a.iou != nms->iou || a.per_class != nms->per_class))
+    std::fprintf(stderr,
+                 "yoloxrt: warning: the model does its own NMS (IoU > %g, %s): --iou and "
+                 "--per-class do not apply\n",
+                 nms->iou, nms->per_class ? "per class" : "class-agnostic");
 
   DetectRun run(a, *detector);
-  Progress progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
+  ProgressBar progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
   run.set_progress_active(progress.enabled());
   std::vector<Error> failures;
   for (size_t i = 0; i < items.size(); ++i) {

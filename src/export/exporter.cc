@@ -3,9 +3,11 @@
 
 #include "export/architecture.h"
 #include "export/graph_builder.h"
+#include "export/nms_tail.h"
 #include "export/onnx_writer.h"
 #include "export/simplify_passes.h"
 #include "yoloxrt/checkpoint.h"
+#include "yoloxrt/conventions.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
@@ -15,12 +17,6 @@ namespace fs = std::filesystem;
 using exporter::Architecture;
 
 namespace {
-
-constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
-constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
-// cjm_yolox_pytorch's NORM_STATS for every YOLOX variant.
-constexpr std::array<float, 3> kCjmDefaultMean{0.5f, 0.5f, 0.5f};
-constexpr std::array<float, 3> kCjmDefaultStd{1.f, 1.f, 1.f};
 
 struct LoadedCheckpoint {
   CheckpointSource source;
@@ -127,6 +123,23 @@ void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& 
 
 std::array<float, 3> reversed(std::array<float, 3> v) { return {v[2], v[1], v[0]}; }
 
+// An end-to-end model is the decoded model plus the NMS tail (export/nms_tail.h).
+void prepare_end_to_end(const ExportOptions& o, exporter::WrapperOptions& w, ModelMetadata& m) {
+  exporter::check_nms_settings(*o.nms);
+  if (o.output_format && *o.output_format != OutputFormat::kDecoded &&
+      *o.output_format != OutputFormat::kEndToEnd)
+    throw Error(ErrorKind::kInvalidArgument,
+                "NMS in the graph needs the decoded output, not " + to_string(*o.output_format));
+  for (const char* name : kEndToEndOutputs)
+    if (w.input_name == name)
+      throw Error(ErrorKind::kInvalidArgument,
+                  "the input name '" + w.input_name + "' is an output name of end-to-end models");
+  w.output_format = OutputFormat::kDecoded;
+  w.output_name = "nms.decoded";  // internal: the tail replaces it with the four outputs
+  m.output_format = OutputFormat::kEndToEnd;
+  m.nms = *o.nms;
+}
+
 }  // namespace
 
 namespace {
@@ -137,39 +150,24 @@ namespace {
 exporter::WrapperOptions choose_wrapper(const LoadedCheckpoint& c, const Architecture& arch,
                                         const ExportOptions& o, ExportedModel& out) {
   ModelMetadata& m = out.metadata;
-  // The family's conventions (YOLOX-SPEC §5, §7), then the user's overrides.
+  // The family's conventions (docs/ARCHITECTURE.md "Conventions"), then the user's overrides.
+  const Conventions conv = conventions_for(c.family, arch.model_type, o.legacy);
   exporter::WrapperOptions w;
-  ChannelOrder native = ChannelOrder::kRGB;
-  std::array<float, 3> mean_rgb{0, 0, 0}, std_rgb{1, 1, 1};
-  if (c.family == Family::kMegvii && !o.legacy) {
-    native = ChannelOrder::kBGR;
-    w.network_range = 255.f;
-    w.input_range = 255.f;
-    m.resize = ResizePolicy::kLetterbox;
-    const int size =
-        (arch.model_type == "yolox_nano" || arch.model_type == "yolox_tiny") ? 416 : 640;
-    m.default_height = m.default_width = size;
-  } else if (c.family == Family::kMegvii) {
-    w.network_range = 1.f;
-    w.input_range = 255.f;  // legacy Megvii demos also feed 0..255 pixels; the graph scales them
-    mean_rgb = kImageNetMean;
-    std_rgb = kImageNetStd;
-    m.resize = ResizePolicy::kLetterbox;
-    m.default_height = m.default_width = 416;
-  } else {
-    w.input_range = o.scale_input ? 255.f : 1.f;
+  const ChannelOrder native = conv.channel_order;
+  std::array<float, 3> mean_rgb = conv.mean, std_rgb = conv.std;
+  w.network_range = conv.network_range;
+  w.input_range = conv.input_range;
+  m.resize = conv.resize;
+  m.default_height = m.default_width = conv.default_size;
+  if (c.family == Family::kCjm) {
     if (c.source.norm) {
       mean_rgb = c.source.norm->mean;
       std_rgb = c.source.norm->std;
     } else {
-      mean_rgb = kCjmDefaultMean;
-      std_rgb = kCjmDefaultStd;
       out.warnings.push_back(
           "no norm_stats.json beside the checkpoint: using cjm's default mean "
           "0.5 and std 1");
     }
-    m.resize = ResizePolicy::kCrop;
-    m.default_height = m.default_width = 384;
   }
   if (o.scale_input) w.input_range = 255.f;
   if (o.mean) mean_rgb = *o.mean;
@@ -183,8 +181,8 @@ exporter::WrapperOptions choose_wrapper(const LoadedCheckpoint& c, const Archite
   w.mean = order == ChannelOrder::kBGR ? reversed(mean_rgb) : mean_rgb;
   w.std = order == ChannelOrder::kBGR ? reversed(std_rgb) : std_rgb;
   w.layout = o.channels_last ? InputLayout::kNHWC : InputLayout::kNCHW;
-  w.output_format = o.output_format.value_or(OutputFormat::kDecoded);
-  w.input_name = o.input_name.value_or(c.family == Family::kMegvii ? "images" : "input");
+  w.output_format = o.output_format.value_or(conv.output_format);
+  w.input_name = o.input_name.value_or(conv.input_name);
   w.output_name = o.output_name;
   w.fixed_hw = o.fixed_hw;
   w.dynamic_batch = o.dynamic_batch;
@@ -223,10 +221,16 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& opt
   metadata.model_type = arch.model_type;
   metadata.source_sha256 = checkpoint.sha256;
   set_class_names(checkpoint, arch.num_classes, metadata, out.warnings);
-  const exporter::WrapperOptions wrapper = choose_wrapper(checkpoint, arch, options, out);
-
+  exporter::WrapperOptions wrapper = choose_wrapper(checkpoint, arch, options, out);
+  if (options.nms)
+    prepare_end_to_end(options, wrapper, metadata);
+  else if (options.output_format == OutputFormat::kEndToEnd)
+    throw Error(ErrorKind::kInvalidArgument, "an end-to-end output needs NMS settings");
   try {
     model = exporter::build_model(arch, checkpoint.canonical, wrapper);
+    if (options.nms)
+      exporter::append_nms_tail(model, wrapper.output_name, *options.nms,
+                                wrapper.dynamic_batch ? "batch" : "1");
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kMismatch) throw e.with_file(checkpoint.source.weights.string());
     throw;

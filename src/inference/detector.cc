@@ -10,6 +10,8 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "core/strings.h"
+#include "inference/end_to_end.h"
 #include "inference/model_inspect.h"
 #include "inference/model_resolution.h"
 #include "inference/ort_session.h"
@@ -74,6 +76,12 @@ class DetectorImpl final : public Detector {
   // `params` is empty (the options' thresholds) or holds one entry per image.
   std::vector<std::vector<Detection>> detect_with(std::span<const Image> images,
                                                   std::span<const DetectParams> params) const;
+  // The thresholds of image i: params[i], or the options' when params is empty.
+  DetectParams params_for(std::span<const DetectParams> params, size_t i) const {
+    return params.empty()
+               ? DetectParams{options_.conf, options_.iou, options_.per_class, options_.max_det}
+               : params[i];
+  }
   // Runs one group of images that share the input size of their plans; writes
   // results[indices[i]].
   void run_group(std::span<const Image> images, const std::vector<size_t>& indices,
@@ -82,6 +90,14 @@ class DetectorImpl final : public Detector {
   // Decodes, thresholds, suppresses and maps back one image's output rows.
   std::vector<Detection> postprocess(const float* rows, size_t n, size_t k, const ResizePlan& plan,
                                      const DetectParams& p) const;
+  // The row outputs of one Run (every format but end-to-end) -> results[indices[i]].
+  void postprocess_outputs(const std::vector<Ort::Value>& outputs,
+                           const std::vector<size_t>& indices,
+                           const std::vector<ResizePlan>& plans,
+                           std::span<const DetectParams> params,
+                           std::vector<std::vector<Detection>>& results) const;
+  // Maps boxes back to the original image and drops those that clip to nothing.
+  static std::vector<Detection> map_back(std::vector<Detection> dets, const ResizePlan& plan);
 
   fs::path path_;
   DetectorOptions options_;
@@ -96,9 +112,9 @@ DetectorImpl::DetectorImpl(const fs::path& path, const DetectorOptions& options)
   detail::require_model_file(path);
   check_options(options_);
   session_ = detail::open_session(path, options_);
-  ModelIO io;
+  ModelInfo io;
   try {
-    io = detail::read_model_io(*session_);
+    io = detail::read_model_info(*session_);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorKind::kCorrupt, std::string("cannot read the model's signature: ") + e.what(),
                 path.string());
@@ -124,11 +140,17 @@ std::vector<Detection> DetectorImpl::postprocess(const float* rows, size_t n, si
       case OutputFormat::kMegviiDecoded:
         dets = decode_megvii_decoded_output(rows, n, k, p.conf);
         break;
+      case OutputFormat::kEndToEnd:  // run_group decodes these
+        throw Error(ErrorKind::kRuntime, "end-to-end outputs reached the row decoder");
     }
   } catch (const Error& e) {
     throw e.with_file(path_.string());
   }
-  dets = nms(std::move(dets), {p.iou, p.per_class, p.max_det});
+  return map_back(nms(std::move(dets), {p.iou, p.per_class, p.max_det}), plan);
+}
+
+std::vector<Detection> DetectorImpl::map_back(std::vector<Detection> dets,
+                                              const ResizePlan& plan) {
   for (auto& d : dets) d.box = map_box_to_original(d.box, plan);
   // A box that lies wholly outside the image (in the letterbox padding, say) clips to nothing.
   std::erase_if(
@@ -170,14 +192,43 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
     Ort::Value tensor = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(),
                                                         shape.data(), shape.size());
     const char* in_names[] = {model_.input_name.c_str()};
-    const char* out_names[] = {model_.output_name.c_str()};
-    outputs = session_->Run(Ort::RunOptions{nullptr}, in_names, &tensor, 1, out_names, 1);
+    const char* out_name = model_.output_name.c_str();
+    const bool e2e = model_.end_to_end;
+    outputs = session_->Run(Ort::RunOptions{nullptr}, in_names, &tensor, 1,
+                            e2e ? kEndToEndOutputs : &out_name, e2e ? 4 : 1);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorKind::kRuntime,
                 std::string("ONNX Runtime failed to run the model: ") + e.what(), path_.string());
   }
   const uint64_t t2 = timed ? now_ns() : 0;
+  if (model_.end_to_end) {
+    // NMS ran in the graph: only the caller's --conf and max_det filter further.
+    const auto rows = detail::split_end_to_end(outputs, indices.size(), path_.string());
+    for (size_t i = 0; i < indices.size(); ++i) {
+      const auto& r = rows[i];
+      const DetectParams p = params_for(params, indices[i]);
+      auto dets =
+          decode_end_to_end_output(r.num_dets, r.boxes, r.scores, r.classes, r.k, p.conf);
+      if (p.max_det && dets.size() > p.max_det) dets.resize(p.max_det);
+      results[indices[i]] = map_back(std::move(dets), plans[indices[i]]);
+    }
+  } else {
+    postprocess_outputs(outputs, indices, plans, params, results);
+  }
+  if (timed) {
+    const uint64_t t3 = now_ns();
+    images_ += indices.size();
+    pre_ns_ += t1 - t0;
+    run_ns_ += t2 - t1;
+    post_ns_ += t3 - t2;
+  }
+}
 
+void DetectorImpl::postprocess_outputs(const std::vector<Ort::Value>& outputs,
+                                       const std::vector<size_t>& indices,
+                                       const std::vector<ResizePlan>& plans,
+                                       std::span<const DetectParams> params,
+                                       std::vector<std::vector<Detection>>& results) const {
   const auto info = outputs[0].GetTensorTypeAndShapeInfo();
   const auto oshape = info.GetShape();
   const float* data = outputs[0].GetTensorData<float>();
@@ -186,20 +237,12 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
   const size_t per_out = total / indices.size();
   if (k == 0 || per_out % k != 0 || per_out * indices.size() != total)
     throw Error(ErrorKind::kMismatch,
-                "output shape " + detail::shape_string(oshape) + " does not hold " +
+                "output shape " + core::shape_to_string(oshape) + " does not hold " +
                     std::to_string(indices.size()) + " images of rows",
                 path_.string());
-  const DetectParams defaults{options_.conf, options_.iou, options_.per_class, options_.max_det};
   for (size_t i = 0; i < indices.size(); ++i)
     results[indices[i]] = postprocess(data + i * per_out, per_out / k, k, plans[indices[i]],
-                                      params.empty() ? defaults : params[indices[i]]);
-  if (timed) {
-    const uint64_t t3 = now_ns();
-    images_ += indices.size();
-    pre_ns_ += t1 - t0;
-    run_ns_ += t2 - t1;
-    post_ns_ += t3 - t2;
-  }
+                                      params_for(params, indices[i]));
 }
 
 std::vector<std::vector<Detection>> DetectorImpl::detect_with(

@@ -4,14 +4,16 @@
 
 #include <array>
 
+#include "inference/end_to_end.h"
 #include "inference/model_inspect.h"
+#include "yoloxrt/conventions.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::detail {
 namespace {
 
 // One float32 image input and a float32 [B,N,K] (or [N,K]) output.
-void check_signature(const ModelIO& io, const std::string& file) {
+void check_signature(const ModelInfo& io, const std::string& file) {
   if (io.inputs.size() != 1 || io.outputs.empty())
     throw Error(ErrorKind::kUnsupported,
                 "expected one image input and an output, found " +
@@ -27,35 +29,30 @@ void check_signature(const ModelIO& io, const std::string& file) {
         file);
   if (in.shape.size() != 4 && in.shape.size() != 3)
     throw Error(ErrorKind::kUnsupported,
-                "input '" + in.name + "' has shape " + shape_string(in.shape) +
+                "input '" + in.name + "' has shape " + in.shape_string() +
                     ", expected [B,3,H,W], [B,H,W,3] or [3,H,W]",
                 file);
   if (out.shape.size() != 3 && out.shape.size() != 2)
-    throw Error(
-        ErrorKind::kUnsupported,
-        "output '" + out.name + "' has shape " + shape_string(out.shape) + ", expected [B,N,K]",
-        file);
+    throw Error(ErrorKind::kUnsupported,
+                "output '" + out.name + "' has shape " + out.shape_string() + ", expected [B,N,K]",
+                file);
 }
 
-// For models without yoloxrt metadata: layout from the input shape, the family's conventions,
-// the output format from K.
+// For models without yoloxrt metadata: layout from the input shape, the family's conventions
+// (docs/ARCHITECTURE.md "Conventions"), the output format from K.
 void infer_metadata(ModelMetadata& md, const TensorInfo& in, const TensorInfo& out, size_t b,
                     const DetectorOptions& options, const std::string& file) {
   md.input_layout =
       (in.shape[b] == 3 || in.shape.back() != 3) ? InputLayout::kNCHW : InputLayout::kNHWC;
-  md.family =
-      options.family ? *options.family : (in.name == "images" ? Family::kMegvii : Family::kCjm);
-  if (md.family == Family::kMegvii) {
-    md.channel_order = ChannelOrder::kBGR;
-    md.input_range = 255.f;
-    md.resize = ResizePolicy::kLetterbox;
-    md.default_height = md.default_width = 416;
-  } else {
-    md.channel_order = ChannelOrder::kRGB;
-    md.input_range = 1.f;
-    md.resize = ResizePolicy::kCrop;
-    md.default_height = md.default_width = 384;
-  }
+  const bool megvii_name = in.name == conventions_for(Family::kMegvii, "").input_name;
+  md.family = options.family ? *options.family : (megvii_name ? Family::kMegvii : Family::kCjm);
+  // The model type is unknown here, so a Megvii model gets its base experiment's size (640); a
+  // fixed input size, read later, overrides it.
+  const Conventions conv = conventions_for(md.family, md.model_type);
+  md.channel_order = conv.channel_order;
+  md.input_range = conv.input_range;
+  md.resize = conv.resize;
+  md.default_height = md.default_width = conv.default_size;
   const int64_t k = out.shape.back();
   if (k == 6)
     md.output_format = OutputFormat::kDecoded;
@@ -63,7 +60,7 @@ void infer_metadata(ModelMetadata& md, const TensorInfo& in, const TensorInfo& o
     md.output_format = OutputFormat::kRaw;
   else
     throw Error(ErrorKind::kUnsupported,
-                "cannot tell the output format of '" + out.name + "' " + shape_string(out.shape) +
+                "cannot tell the output format of '" + out.name + "' " + out.shape_string() +
                     " (expected K = 6 decoded or K = 5 + classes raw)",
                 file);
 }
@@ -91,7 +88,8 @@ void apply_labels(ModelMetadata& md, const DetectorOptions& options, int64_t k,
     md.class_names = std::move(labels.names);
     if (!labels.colors.empty()) md.colors = std::move(labels.colors);
   }
-  const bool per_class_scores = md.output_format != OutputFormat::kDecoded;
+  const bool per_class_scores =
+      md.output_format == OutputFormat::kRaw || md.output_format == OutputFormat::kMegviiDecoded;
   if (md.class_names.empty() && per_class_scores && k == 85) md.class_names = coco_class_names();
   if (per_class_scores && k > 0 && !md.class_names.empty() &&
       md.class_names.size() != static_cast<size_t>(k - 5))
@@ -131,11 +129,16 @@ bool resolve_size(DetectorOptions& options, const ModelMetadata& md, bool fixed_
 
 }  // namespace
 
-ResolvedModel resolve_model(const ModelIO& io, DetectorOptions& options, const std::string& file) {
-  check_signature(io, file);
+ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options,
+                            const std::string& file) {
+  ResolvedModel r;
+  r.end_to_end = has_end_to_end_outputs(io);
+  if (r.end_to_end)
+    check_end_to_end_signature(io, file);
+  else
+    check_signature(io, file);
   const TensorInfo& in = io.inputs[0];
   const TensorInfo& out = io.outputs[0];
-  ResolvedModel r;
   r.input_name = in.name;
   r.output_name = out.name;
   r.has_batch_axis = in.shape.size() == 4;
@@ -148,6 +151,12 @@ ResolvedModel resolve_model(const ModelIO& io, DetectorOptions& options, const s
     throw e.with_file(file);
   }
   const size_t b = r.has_batch_axis ? 1 : 0;
+  if (r.end_to_end != (md.output_format == OutputFormat::kEndToEnd))
+    throw Error(ErrorKind::kUnsupported,
+                r.end_to_end ? "end-to-end outputs (num_dets, det_boxes, ...) but no yoloxrt "
+                               "metadata saying so"
+                             : "metadata says end-to-end but the model lacks its outputs",
+                file);
   if (!md.has_yoloxrt_metadata) infer_metadata(md, in, out, b, options, file);
 
   // (H, W, C) positions for the layout.
@@ -155,8 +164,7 @@ ResolvedModel resolve_model(const ModelIO& io, DetectorOptions& options, const s
                                                        : std::array<size_t, 3>{b, b + 1, b + 2};
   if (in.shape[d[2]] != 3 && in.shape[d[2]] >= 0)
     throw Error(ErrorKind::kUnsupported,
-                "input '" + in.name + "' " + shape_string(in.shape) +
-                    " does not have 3 channels in " +
+                "input '" + in.name + "' " + in.shape_string() + " does not have 3 channels in " +
                     (md.input_layout == InputLayout::kNCHW ? "NCHW" : "NHWC") + " layout",
                 file);
   const int64_t fixed_h = in.shape[d[0]], fixed_w = in.shape[d[1]];
@@ -166,8 +174,8 @@ ResolvedModel resolve_model(const ModelIO& io, DetectorOptions& options, const s
     md.default_width = static_cast<int>(fixed_w);
   }
 
-  check_output_width(md, out, file);
-  apply_labels(md, options, out.shape.back(), file);
+  if (!r.end_to_end) check_output_width(md, out, file);
+  apply_labels(md, options, r.end_to_end ? 0 : out.shape.back(), file);
   r.format = {md.input_layout, md.channel_order, md.input_range == 1.f ? 1.f : 255.f};
   r.exact = resolve_size(options, md, r.fixed_input, fixed_h, fixed_w, file);
   return r;
