@@ -63,11 +63,6 @@ ImageBuffer load_image(const std::filesystem::path& path,
 ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
                          uint64_t max_pixels = kDefaultMaxImagePixels);
 
-// True if `bytes` start like a JPEG, PNG, BMP, TIFF, WebP, PNM or JPEG 2000 file: the formats
-// decode_image hands to a decoder (anything else it refuses unread). Says nothing about whether
-// the rest of the bytes decode.
-bool has_image_signature(const std::vector<uint8_t>& bytes);
-
 // Encodes `image` in the format named by `extension` (".jpg", ".png", ...).
 // Throws Error(kUnsupported) if OpenCV has no encoder for it, Error(kRuntime) if encoding fails.
 std::vector<uint8_t> encode_image(const Image& image, const std::string& extension);

@@ -56,8 +56,6 @@ bool jpeg_truncated(const std::vector<uint8_t>& b) {
 
 }  // namespace
 
-bool has_image_signature(const std::vector<uint8_t>& bytes) { return has_accepted_signature(bytes); }
-
 ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
                          uint64_t max_pixels) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);

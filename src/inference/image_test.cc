@@ -171,11 +171,9 @@ TEST(DecodeImage, TruncatedJpegIsRefused) {
   std::vector<uint8_t> trailing = jpeg;
   trailing.insert(trailing.end(), {'t', 'r', 'a', 'i', 'l'});
   EXPECT_EQ(decode_image(trailing, "trailing.jpg").height(), 48);
-  EXPECT_TRUE(has_image_signature(jpeg));
   for (size_t cut : {jpeg.size() - 2, jpeg.size() * 3 / 4, jpeg.size() / 2}) {
     SCOPED_TRACE(cut);
     const std::vector<uint8_t> part(jpeg.begin(), jpeg.begin() + static_cast<ptrdiff_t>(cut));
-    EXPECT_TRUE(has_image_signature(part));
     try {
       decode_image(part, "cut.jpg");
       ADD_FAILURE() << "a truncated JPEG decoded";
@@ -183,7 +181,6 @@ TEST(DecodeImage, TruncatedJpegIsRefused) {
       EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
     }
   }
-  EXPECT_FALSE(has_image_signature({'h', 'e', 'l', 'l', 'o'}));
 }
 
 }  // namespace

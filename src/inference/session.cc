@@ -24,12 +24,12 @@ struct TypeEntry {
   std::string name() const { return core::element_type_name(static_cast<int32_t>(ort)); }
 };
 constexpr TypeEntry kTypes[] = {
-    {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, 4},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, 8},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, 4},   {ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, 8},
     {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, 2}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8, 1},
-    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8, 1},   {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16, 2},
-    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16, 2},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32, 4},
-    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, 4},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64, 8},
-    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, 8},  {ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL, 1},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8, 1},    {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16, 2},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16, 2},   {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32, 4},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, 4},   {ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64, 8},
+    {ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, 8},   {ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL, 1},
 };
 
 const TypeEntry* find_type(std::string_view name) {
@@ -50,7 +50,8 @@ class SessionImpl final : public Session {
     detail::require_model_file(path);
     if (options.threads < 0)
       throw Error(ErrorKind::kInvalidArgument, "threads must be >= 0", file_);
-    Ort::SessionOptions so = detail::make_session_options(options.threads, options.providers, file_);
+    Ort::SessionOptions so =
+        detail::make_session_options(options.threads, options.providers, file_);
     try {
       session_ = std::make_unique<Ort::Session>(detail::ort_env(), path.c_str(), so);
     } catch (const Ort::Exception& e) {
@@ -58,7 +59,7 @@ class SessionImpl final : public Session {
                   std::string("ONNX Runtime cannot load the model: ") + e.what(), file_);
     }
     try {
-      io_ = detail::read_model_io(*session_);
+      io_ = detail::read_model_info(*session_);
     } catch (const Ort::Exception& e) {
       throw Error(ErrorKind::kCorrupt,
                   std::string("cannot read the model's signature: ") + e.what(), file_);
@@ -152,12 +153,12 @@ class SessionImpl final : public Session {
     }
     if (!ok)
       throw Error(ErrorKind::kInvalidArgument,
-                  what + "shape " + detail::shape_string(t.shape) + " does not fit the model's " +
-                      detail::shape_string(info.shape),
+                  what + "shape " + core::shape_to_string(t.shape) + " does not fit the model's " +
+                      core::shape_to_string(info.shape),
                   file_);
     if (too_many || count * type->size != t.bytes.size())
       throw Error(ErrorKind::kInvalidArgument,
-                  what + "shape " + detail::shape_string(t.shape) + " needs " +
+                  what + "shape " + core::shape_to_string(t.shape) + " needs " +
                       (too_many ? std::string("more") : std::to_string(count)) + " elements, got " +
                       std::to_string(t.bytes.size() / type->size),
                   file_);
