@@ -1,5 +1,7 @@
 // yoloxrt serve: put models behind HTTP (KServe v2 / Triton protocol, plus /v1/detect).
 // The server is the library's (yoloxrt/server.h); this file parses flags and waits for a signal.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +40,10 @@ void run_serve(ServeArgs& a) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // glibc gives each thread that allocates its own malloc arena (up to 8 per core) and keeps
+  // what is freed there: with dozens of connection threads decoding megabyte images, RSS crept
+  // up by tens of MB over 10,000 requests. A few shared arenas keep it flat.
+  mallopt(M_ARENA_MAX, 2);
   auto server = Server::start(o);
   std::string names;
   for (const auto& m : o.models) names += (names.empty() ? "" : ", ") + m.stem().string();
