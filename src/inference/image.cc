@@ -59,8 +59,10 @@ bool has_accepted_signature(const std::vector<uint8_t>& b) {
 
 }  // namespace
 
-ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
-                         uint64_t max_pixels) {
+namespace {
+
+ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string& name,
+                            uint64_t max_pixels, int reduction) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
   if (!has_accepted_signature(bytes))
     throw Error(ErrorKind::kCorrupt,
@@ -71,7 +73,9 @@ ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& n
   check_image_pixels(bytes, name, max_pixels);
   cv::Mat mat;
   std::string why;
-  if (!detail::image_io().decode(bytes.data(), bytes.size(), &mat, &why))
+  if (!(reduction > 1 ? detail::image_io().decode_reduced(bytes.data(), bytes.size(), reduction,
+                                                          &mat, &why)
+                      : detail::image_io().decode(bytes.data(), bytes.size(), &mat, &why)))
     throw Error(ErrorKind::kCorrupt, why, name);
   if (mat.empty() || mat.type() != CV_8UC3)
     throw Error(ErrorKind::kCorrupt, "not a readable image (unknown format or truncated data)",
@@ -81,6 +85,25 @@ ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& n
   for (int y = 0; y < mat.rows; ++y)
     std::memcpy(v.row(y), mat.ptr(y), static_cast<size_t>(mat.cols) * 3);
   return out;
+}
+
+}  // namespace
+
+ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
+                         uint64_t max_pixels) {
+  return decode_image_at(bytes, name, max_pixels, 1);
+}
+
+ImageBuffer decode_image_scaled(const std::vector<uint8_t>& bytes, const std::string& name,
+                                int reduction, uint64_t max_pixels) {
+  if (reduction != 1 && reduction != 2 && reduction != 4 && reduction != 8)
+    throw Error(ErrorKind::kInvalidArgument,
+                "decode_image_scaled: reduction must be 1, 2, 4 or 8, got " +
+                    std::to_string(reduction),
+                name);
+  // Only libjpeg scales while decoding; OpenCV would decode other formats fully and resize.
+  const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+  return decode_image_at(bytes, name, max_pixels, jpeg ? reduction : 1);
 }
 
 ImageBuffer load_image(const std::filesystem::path& path, uint64_t max_pixels) {
