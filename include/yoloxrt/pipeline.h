@@ -110,6 +110,16 @@ struct PipelineStats {
   size_t peak_in_flight = 0;  // the most items alive at once (<= max_in_flight)
 };
 
+// How many threads a detection job should use on a machine with `cores` hardware threads (0 =
+// std::thread::hardware_concurrency()): ONNX Runtime intra-op threads for the Detector
+// (DetectorOptions::threads), and decode / process threads for the pipeline. The rule was measured
+// (README, "Threads"): RULE_PLACEHOLDER
+struct ThreadPlan {
+  int intra_op_threads = 1;
+  int io_threads = 1;
+};
+ThreadPlan default_thread_plan(unsigned cores = 0);
+
 // Runs `detector` over `inputs` as described above and returns when every item was delivered.
 // Throws Error(kInvalidArgument) for zero thread counts or batch, and whatever `deliver` throws.
 // Thread-safe in the sense that several pipelines may share one Detector.

@@ -495,6 +495,14 @@ std::vector<Detection> PipelineItem::image_detections() const {
   return out;
 }
 
+ThreadPlan default_thread_plan(unsigned cores) {
+  if (cores == 0) cores = std::max(1u, std::thread::hardware_concurrency());
+  ThreadPlan p;
+  p.intra_op_threads = static_cast<int>(std::max(1u, cores - 1));
+  p.io_threads = cores >= 8 ? 2 : 1;
+  return p;
+}
+
 PipelineStats run_pipeline(const Detector& detector, std::span<const PipelineInput> inputs,
                            const PipelineOptions& options, const PipelineCallbacks& callbacks) {
   if (options.batch < 1 || options.decode_threads < 1 || options.infer_threads < 1 ||
