@@ -80,6 +80,11 @@ std::vector<uint8_t> encode_image(const Image& image, const std::string& extensi
 // extension. Throws as encode_image and write_file_atomic do.
 void save_image(const std::filesystem::path& path, const Image& image);
 
+// Loads OpenCV's image codecs now (and its video codecs too if `video`); otherwise they load at the
+// first decode or encode (about 0.1 s). A caller can overlap that start-up with other work, e.g.
+// opening a Detector. Thread-safe. Throws Error(kRuntime) if a codec plugin cannot be loaded.
+void preload_media_codecs(bool video = false);
+
 // True if the extension (case-insensitive) is one load_image is meant for.
 bool is_image_extension(const std::filesystem::path& path);
 

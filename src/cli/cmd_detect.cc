@@ -15,6 +15,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "cli/cli_util.h"
@@ -44,6 +46,7 @@ struct DetectArgs {
   int threads = 0;
   size_t batch = 1;
   int io_threads = 0;
+  size_t in_flight = 0;
   bool fast_decode = false, timing = false;
   double max_megapixels = static_cast<double>(kDefaultMaxImagePixels) / 1e6;
 };
@@ -182,9 +185,15 @@ class DetectRun {
     draw_detections(view, it.image_detections(), names_, colors_, draw_);
     if (it.kind != PipelineItem::Kind::kImage) return;
     const fs::path& out = items_[it.input].output;
+    std::vector<uint8_t> bytes;
+    try {
+      bytes = encode_image(view, out.extension().string());
+    } catch (const Error& e) {
+      throw e.with_file(out.string());
+    }
+    it.image = ImageBuffer();  // encoded: free the pixels before the (slow, fsync'ed) write
     fs::create_directories(out.parent_path().empty() ? "." : out.parent_path());
-    save_image(out, view);
-    it.image = ImageBuffer();  // written: free the pixels before the item waits for its turn
+    write_file_atomic(out, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
 
   // The calling thread, in input order.
@@ -344,7 +353,7 @@ void print_timing(const PipelineStats& s, const TimingStats& t) {
   const uint64_t n = s.images + s.frames;
   std::fprintf(stderr,
                "timing: %llu images/frames in %.3f s (%.1f/s); ONNX Runtime Run %.3f s (wall / "
-               "Run = %.3f), pre-process %.3f s, post-process %.3f s; busy: decode %.3f s, "
+               "Run = %.3f), pre-process %.3f s, post-process %.3f s; CPU: decode %.3f s, "
                "infer %.3f s, draw+write %.3f s, deliver %.3f s; %llu batches; peak in flight "
                "%zu of %zu\n",
                static_cast<unsigned long long>(n), sec(s.wall_ns),
@@ -376,7 +385,10 @@ void run_detect(const DetectArgs& a, int& exit_code) {
 
   ThreadPlan plan = default_thread_plan();
   if (a.threads > 0) plan.intra_op_threads = a.threads;
-  if (a.io_threads > 0) plan.io_threads = a.io_threads;
+  if (a.io_threads > 0) {
+    plan.decode_threads = a.io_threads;
+    plan.process_threads = a.io_threads + 1;
+  }
   DetectorOptions o;
   o.threads = plan.intra_op_threads;
   o.providers = split_list(a.ep);
@@ -396,15 +408,34 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   o.labels_file = a.labels;
   if (!a.font.empty() && !fs::exists(a.font))
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
-  const auto detector = Detector::open(a.model, o);
+  // The codecs load (~0.1 s) while the model does.
+  const bool any_video = std::any_of(items.begin(), items.end(), [](auto& w) { return w.video; });
+  std::exception_ptr preload_error;
+  std::thread preload([&] {
+    try {
+      preload_media_codecs(any_video);
+    } catch (...) {
+      preload_error = std::current_exception();
+    }
+  });
+  std::unique_ptr<Detector> detector;
+  try {
+    detector = Detector::open(a.model, o);
+  } catch (...) {
+    preload.join();
+    throw;
+  }
+  preload.join();
+  if (preload_error) std::rethrow_exception(preload_error);
 
   std::vector<PipelineInput> inputs;
   for (const auto& w : items) inputs.push_back({w.input, w.video});
   PipelineOptions po;
   po.batch = a.batch;
-  po.decode_threads = plan.io_threads;
-  po.process_threads = plan.io_threads;
+  po.decode_threads = plan.decode_threads;
+  po.process_threads = plan.process_threads;
   po.fast_decode = a.fast_decode;
+  po.max_in_flight = a.in_flight;
   po.max_pixels = static_cast<uint64_t>(a.max_megapixels * 1e6);
 
   DetectRun run(a, *detector, items);
@@ -457,7 +488,11 @@ void register_detect(CLI::App& app, int& exit_code) {
                   "Images per ONNX Runtime Run (same-size images; models with a dynamic batch)")
       ->capture_default_str();
   cmd->add_option("--io-threads", args->io_threads,
-                  "Threads decoding, and threads drawing and writing (0 = automatic)")
+                  "Threads decoding images (N), and drawing and writing them (N + 1); 0 = "
+                  "automatic")
+      ->capture_default_str();
+  cmd->add_option("--in-flight", args->in_flight,
+                  "At most N images decoded at once (bounds memory; 0 = automatic)")
       ->capture_default_str();
   cmd->add_flag("--fast-decode", args->fast_decode,
                 "Decode JPEGs >= 2x the model input at 1/2, 1/4 or 1/8 scale (faster; changes "

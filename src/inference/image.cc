@@ -71,16 +71,29 @@ ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string
                 name);
   // A few header bytes can declare an image whose decoding would allocate gigabytes.
   check_image_pixels(bytes, name, max_pixels);
+  // Decode straight into the result when the header gives the size (libjpeg's scaled size is
+  // ceil(side / reduction)): no second full-size buffer, no copy. EXIF rotations and formats
+  // without a parsed header take the copy below.
+  ImageBuffer out;
   cv::Mat mat;
+  if (const auto h = read_image_header(bytes);
+      h && h->width > 0 && h->height > 0 && h->width <= 65535 && h->height <= 65535) {
+    const int w = static_cast<int>((h->width + static_cast<uint64_t>(reduction) - 1) /
+                                   static_cast<uint64_t>(reduction));
+    const int ht = static_cast<int>((h->height + static_cast<uint64_t>(reduction) - 1) /
+                                    static_cast<uint64_t>(reduction));
+    out = ImageBuffer(w, ht);
+    mat = cv::Mat(ht, w, CV_8UC3, out.view().data);
+  }
   std::string why;
-  if (!(reduction > 1 ? detail::image_io().decode_reduced(bytes.data(), bytes.size(), reduction,
-                                                          &mat, &why)
-                      : detail::image_io().decode(bytes.data(), bytes.size(), &mat, &why)))
+  if (!detail::image_io().decode_reduced(bytes.data(), bytes.size(), reduction, &mat, &why))
     throw Error(ErrorKind::kCorrupt, why, name);
   if (mat.empty() || mat.type() != CV_8UC3)
     throw Error(ErrorKind::kCorrupt, "not a readable image (unknown format or truncated data)",
                 name);
-  ImageBuffer out(mat.cols, mat.rows);
+  if (mat.data == out.view().data && mat.cols == out.width() && mat.rows == out.height())
+    return out;
+  out = ImageBuffer(mat.cols, mat.rows);
   const Image v = out.view();
   for (int y = 0; y < mat.rows; ++y)
     std::memcpy(v.row(y), mat.ptr(y), static_cast<size_t>(mat.cols) * 3);
@@ -131,6 +144,11 @@ void save_image(const std::filesystem::path& path, const Image& image) {
   }
   write_file_atomic(path,
                     std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+void preload_media_codecs(bool video) {
+  (void)detail::image_io();
+  if (video) (void)detail::video_io();
 }
 
 bool is_image_extension(const std::filesystem::path& path) {

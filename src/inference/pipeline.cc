@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -31,6 +32,13 @@ uint64_t now_ns() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())
                                    .count());
+}
+
+// CPU time of the calling thread: what a stage costs, whatever else shares the cores.
+uint64_t cpu_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 // An item travelling through the stages, with its position in the delivery order.
@@ -144,7 +152,7 @@ class Pipeline {
         max_in_flight_(o.max_in_flight
                            ? o.max_in_flight
                            : o.batch * static_cast<size_t>(o.infer_threads) +
-                                 static_cast<size_t>(o.decode_threads + o.process_threads) + 1),
+                                 static_cast<size_t>(o.decode_threads + o.process_threads)),
         decoders_left_(o.decode_threads + 1, &infer_q_),  // + dispatch, which reads video frames
         inferers_left_(o.infer_threads, cb.process ? &process_q_ : nullptr),
         processors_left_(o.process_threads, nullptr) {}
@@ -277,10 +285,10 @@ class Pipeline {
       reader = VideoReader::open(in.path);
       fps = reader->fps();
       for (;;) {
-        const uint64_t t0 = now_ns();
+        const uint64_t t0 = cpu_ns();
         ImageBuffer frame;
         if (!reader->read(frame)) break;
-        decode_ns_ += now_ns() - t0;
+        decode_ns_ += cpu_ns() - t0;
         JobPtr job = new_job(i, PipelineItem::Kind::kFrame);
         if (!job) return;
         job->item.frame = frames++;
@@ -304,14 +312,14 @@ class Pipeline {
   void decode() {
     JobPtr job;
     while (decode_q_.pop(job)) {
-      const uint64_t t0 = now_ns();
+      const uint64_t t0 = cpu_ns();
       PipelineItem& it = job->item;
       try {
         decode_one(it);
       } catch (...) {
         it.error = std::current_exception();
       }
-      decode_ns_ += now_ns() - t0;
+      decode_ns_ += cpu_ns() - t0;
       if (it.error)
         finish(std::move(job));
       else
@@ -368,7 +376,7 @@ class Pipeline {
     for (;;) {
       group.clear();
       if (!infer_q_.pop_group(batch, size_key, stop_waiting, group)) break;
-      const uint64_t t0 = now_ns();
+      const uint64_t t0 = cpu_ns();
       std::vector<Image> views;
       for (const auto& j : group) views.push_back(j->item.image.view());
       try {
@@ -379,7 +387,7 @@ class Pipeline {
         const std::exception_ptr e = std::current_exception();
         for (auto& j : group) j->item.error = e;
       }
-      infer_ns_ += now_ns() - t0;
+      infer_ns_ += cpu_ns() - t0;
       ++batches_;
       for (auto& j : group) {
         if (cb_.process && !j->item.error)
@@ -406,13 +414,13 @@ class Pipeline {
   void process() {
     JobPtr job;
     while (process_q_.pop(job)) {
-      const uint64_t t0 = now_ns();
+      const uint64_t t0 = cpu_ns();
       try {
         cb_.process(job->item);
       } catch (...) {
         job->item.error = std::current_exception();
       }
-      process_ns_ += now_ns() - t0;
+      process_ns_ += cpu_ns() - t0;
       finish(std::move(job));
     }
     processors_left_.done();
@@ -443,7 +451,7 @@ class Pipeline {
         job = std::move(done_.begin()->second);
         done_.erase(done_.begin());
       }
-      const uint64_t t0 = now_ns();
+      const uint64_t t0 = cpu_ns();
       PipelineItem& it = job->item;
       if (it.error)
         ++stats_.failed;
@@ -453,7 +461,7 @@ class Pipeline {
         ++stats_.frames;
       cb_.deliver(it);
       job.reset();
-      stats_.deliver_ns += now_ns() - t0;
+      stats_.deliver_ns += cpu_ns() - t0;
       release_slot();
     }
   }
@@ -498,8 +506,9 @@ std::vector<Detection> PipelineItem::image_detections() const {
 ThreadPlan default_thread_plan(unsigned cores) {
   if (cores == 0) cores = std::max(1u, std::thread::hardware_concurrency());
   ThreadPlan p;
-  p.intra_op_threads = static_cast<int>(std::max(1u, cores - 1));
-  p.io_threads = cores >= 8 ? 2 : 1;
+  p.intra_op_threads = static_cast<int>(std::max(1u, cores / 2));
+  p.decode_threads = static_cast<int>(std::max(1u, cores / 4));
+  p.process_threads = p.decode_threads + 1;
   return p;
 }
 

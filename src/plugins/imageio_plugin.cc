@@ -16,7 +16,8 @@ bool decode_reduced(const uint8_t* data, size_t size, int reduction, cv::Mat* ou
                       : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
                       : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
                                        : cv::IMREAD_COLOR;
-    *out = cv::imdecode(raw, flags);
+    // Into *out's own pixels when it already has the decoded size (no allocation, no copy).
+    cv::imdecode(raw, flags, out);
     if (out->empty()) *error = "not a readable image (unknown format or truncated data)";
     return !out->empty();
   } catch (const std::exception& e) {
@@ -26,6 +27,7 @@ bool decode_reduced(const uint8_t* data, size_t size, int reduction, cv::Mat* ou
 }
 
 bool decode(const uint8_t* data, size_t size, cv::Mat* out, std::string* error) {
+  *out = cv::Mat();
   return decode_reduced(data, size, 1, out, error);
 }
 
