@@ -115,8 +115,9 @@ struct PipelineStats {
 
 // How many threads a detection job should use on a machine with `cores` hardware threads (0 =
 // std::thread::hardware_concurrency()): ONNX Runtime intra-op threads for the Detector
-// (DetectorOptions::threads), and decode / process threads for the pipeline. The rule was measured
-// (README, "Threads"): RULE_PLACEHOLDER
+// (DetectorOptions::threads), and decode / process threads for the pipeline. The rule (measured on
+// 2 cores, README "Threads"): intra-op max(1, cores / 2), decode max(1, cores / 4), process one
+// more than decode (writers mostly wait on fsync).
 struct ThreadPlan {
   int intra_op_threads = 1;  // DetectorOptions::threads
   int decode_threads = 1;    // PipelineOptions::decode_threads
