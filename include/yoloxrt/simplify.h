@@ -36,8 +36,8 @@ struct SimplifyOptions {
 };
 
 struct SimplifyReport {
-  std::map<std::string, int64_t>
-      ops_before;  // op_type -> node count ("domain::op" off the default)
+  // op_type -> node count ("domain::op" outside the default domain), before and after.
+  std::map<std::string, int64_t> ops_before;
   std::map<std::string, int64_t> ops_after;
   int64_t nodes_before = 0;
   int64_t nodes_after = 0;
@@ -52,14 +52,6 @@ struct SimplifyReport {
   int64_t initializers_removed = 0;  // unused after the passes
   uint64_t bytes_before = 0;
   uint64_t bytes_after = 0;
-};
-
-// One graph input as the model declares it (initializers that are also listed as inputs excluded).
-struct ModelInputInfo {
-  std::string name;
-  int32_t elem_type = 0;               // ONNX TensorProto.DataType (1 = float, 7 = int64, ...)
-  std::vector<int64_t> dims;           // -1 where the dim is dynamic
-  std::vector<std::string> dim_names;  // the dim_param ("height") or "" when static / unnamed
 };
 
 // Simplifies a serialized ONNX model. On success returns the report and stores the serialized
@@ -77,9 +69,6 @@ SimplifyReport simplify_model_bytes(std::string_view in_bytes, const SimplifyOpt
 // Reads `path` and calls simplify_model_bytes; errors name `path`.
 SimplifyReport simplify_model_file(const std::filesystem::path& path,
                                    const SimplifyOptions& options, std::string* out_bytes);
-
-// Lists the model's real inputs. Throws Error(kCorrupt) if the bytes do not parse.
-std::vector<ModelInputInfo> model_inputs(std::string_view model_bytes);
 
 // Runs the validation stage alone (see simplify_model_bytes for the errors thrown).
 void validate_model_bytes(std::string_view model_bytes);

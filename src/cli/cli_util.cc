@@ -1,8 +1,10 @@
 #include "cli/cli_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "yoloxrt/error.h"
 
@@ -48,6 +50,74 @@ std::string human_bytes(double bytes) {
   else
     std::snprintf(buf, sizeof buf, "%.1f kB", bytes / 1e3);
   return buf;
+}
+
+void ProgressBar::update(size_t done, const std::filesystem::path& current,
+                         std::optional<uint64_t> images) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (images) {
+    if (done < total_ && now - last_ < std::chrono::milliseconds(50)) return;
+    last_ = now;
+  }
+  constexpr int kWidth = 30;
+  const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
+  std::string bar(static_cast<size_t>(filled), '=');
+  bar.resize(kWidth, ' ');
+  std::string name = current.filename().string();
+  if (name.size() > 40) name = name.substr(0, 37) + "...";
+  if (images) {
+    const double s = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "\r[%s] %zu/%zu %6.1f images/s %-40s", bar.c_str(), done, total_,
+                 s > 0 ? static_cast<double>(*images) / s : 0.0, name.c_str());
+  } else {
+    std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
+  }
+  std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+  if (enabled_) std::fprintf(stderr, "\n");
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::filesystem::path canonical_or_absolute(const std::filesystem::path& p) {
+  std::error_code ec;
+  std::filesystem::path c = std::filesystem::weakly_canonical(p, ec);
+  return ec ? std::filesystem::absolute(p) : c;
+}
+
+void apply_model_flags(const ModelFlags& f, DetectorOptions& o) {
+  o.threads = f.threads;
+  o.providers = split_list(f.ep);
+  if (!f.resize.empty()) o.resize = parse_resize_policy(f.resize);
+  if (!f.size.empty()) {
+    const auto [h, w] = parse_size(f.size, "--size");
+    o.height = h;
+    o.width = w;
+  }
+  if (!f.family.empty()) o.family = parse_family(f.family);
+  o.labels_file = f.labels;
+}
+
+uint64_t limit_image_pixels(double max_megapixels) {
+  if (!(max_megapixels > 0 && max_megapixels <= 1e6))
+    throw Error(ErrorKind::kInvalidArgument,
+                "--max-megapixels must be in (0, 1000000], got " + std::to_string(max_megapixels));
+  const auto pixels = static_cast<uint64_t>(max_megapixels * 1e6);
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(pixels).c_str(), /*overwrite=*/0);
+  return pixels;
 }
 
 }  // namespace yoloxrt::cli

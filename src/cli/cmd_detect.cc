@@ -57,18 +57,6 @@ struct WorkItem {
   bool video = false;
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-fs::path canonical_or_absolute(const fs::path& p) {
-  std::error_code ec;
-  fs::path c = fs::weakly_canonical(p, ec);
-  return ec ? fs::absolute(p) : c;
-}
-
 // Expands the INPUT arguments: files as given, folders recursively (sorted, image extensions
 // only). Missing inputs are kept so that they are reported like any other failure.
 std::vector<WorkItem> collect_items(const DetectArgs& a) {
@@ -120,40 +108,6 @@ void check_outputs(const std::vector<WorkItem>& items, const DetectArgs& a) {
   if (!a.json_path.empty() && a.json_path != "-") refuse_input(a.json_path, "JSON");
   if (!a.coco_path.empty()) refuse_input(a.coco_path, "COCO results");
 }
-
-// One line on stderr, redrawn in place: "[=====     ] 3/10 23.4 images/s name". Video frames
-// count as images in the rate; `done` counts finished inputs.
-class Progress {
- public:
-  Progress(size_t total, bool enabled)
-      : total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
-  void update(size_t done, uint64_t images, const fs::path& current) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    // Redraw at most every 50 ms (and always at the end).
-    if (done < total_ && now - last_ < std::chrono::milliseconds(50)) return;
-    last_ = now;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
-    std::string bar(static_cast<size_t>(filled), '=');
-    bar.resize(kWidth, ' ');
-    std::string name = current.filename().string();
-    if (name.size() > 40) name = name.substr(0, 37) + "...";
-    const double s = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr, "\r[%s] %zu/%zu %6.1f images/s %-40s", bar.c_str(), done, total_,
-                 s > 0 ? static_cast<double>(images) / s : 0.0, name.c_str());
-    std::fflush(stderr);
-  }
-  void finish() {
-    if (enabled_) std::fprintf(stderr, "\n");
-  }
-  bool enabled() const { return enabled_; }
-
- private:
-  size_t total_;
-  bool enabled_;
-  std::chrono::steady_clock::time_point start_, last_;
-};
 
 // The detect job on top of run_pipeline: `process` draws and writes annotated images (any order,
 // several threads); `deliver` writes JSON and COCO records, video frames and the per-input lines
@@ -227,7 +181,7 @@ class DetectRun {
         ++done_;
         break;
     }
-    progress_.update(done_, images_, w.input);
+    progress_.update(done_, w.input, images_);
   }
 
   void finish() {
@@ -308,6 +262,10 @@ class DetectRun {
     } catch (const std::exception& e) {
       named = Error(ErrorKind::kRuntime, e.what(), file);
     }
+    // The library states the limit; the CLI names the flag that sets it.
+    if (named.kind() == ErrorKind::kUnsupported &&
+        named.message().find("megapixels") != std::string::npos)
+      named = Error(named.kind(), named.message() + " (--max-megapixels)", named.file());
     if (progress_.enabled()) std::fprintf(stderr, "\n");
     std::fprintf(stderr, "yoloxrt: skipped: %s\n", named.what());
     failures_.push_back(named);
@@ -324,7 +282,7 @@ class DetectRun {
   std::vector<std::string> names_;
   std::vector<Rgb> colors_;
   DrawOptions draw_;
-  Progress progress_;
+  ProgressBar progress_;
   std::unique_ptr<ResultsWriter> json_, coco_;
   std::vector<Error> failures_;
   size_t done_ = 0;
@@ -334,19 +292,6 @@ class DetectRun {
   std::exception_ptr video_failed_;
   size_t video_detections_ = 0;
 };
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(pos, end - pos);
-    if (!item.empty()) out.push_back(item);
-    pos = end + 1;
-  }
-  return out;
-}
 
 void print_timing(const PipelineStats& s, const TimingStats& t) {
   const auto sec = [](uint64_t ns) { return static_cast<double>(ns) * 1e-9; };
@@ -365,16 +310,9 @@ void print_timing(const PipelineStats& s, const TimingStats& t) {
 }
 
 void run_detect(const DetectArgs& a, int& exit_code) {
-  if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
-    throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000], got " +
-                                                 std::to_string(a.max_megapixels));
+  const uint64_t max_pixels = limit_image_pixels(a.max_megapixels);
   if (a.batch < 1) throw Error(ErrorKind::kInvalidArgument, "--batch must be at least 1");
   if (a.io_threads < 0) throw Error(ErrorKind::kInvalidArgument, "--io-threads must be >= 0");
-  // OpenCV's own limit backs ours up for formats whose header read_image_header does not parse,
-  // and for video frames. It is read once, at the first decode: set it before anything decodes,
-  // unless the user chose one.
-  const std::string cv_limit = std::to_string(static_cast<uint64_t>(a.max_megapixels * 1e6));
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", cv_limit.c_str(), /*overwrite=*/0);
   std::vector<WorkItem> items = collect_items(a);
   if (items.empty()) {
     std::string names;
@@ -390,22 +328,14 @@ void run_detect(const DetectArgs& a, int& exit_code) {
     plan.process_threads = a.io_threads + 1;
   }
   DetectorOptions o;
+  apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
   o.threads = plan.intra_op_threads;
-  o.providers = split_list(a.ep);
   o.cache_path = a.cache;
   o.conf = a.conf;
   o.iou = a.iou;
   o.per_class = a.per_class;
   o.max_det = a.max_det;
   o.collect_timing = a.timing;
-  if (!a.resize.empty()) o.resize = parse_resize_policy(a.resize);
-  if (!a.size.empty()) {
-    const auto [h, w] = parse_size(a.size, "--size");
-    o.height = h;
-    o.width = w;
-  }
-  if (!a.family.empty()) o.family = parse_family(a.family);
-  o.labels_file = a.labels;
   if (!a.font.empty() && !fs::exists(a.font))
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
   // The codecs load (~0.1 s) while the model does.
@@ -436,7 +366,7 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   po.process_threads = plan.process_threads;
   po.fast_decode = a.fast_decode;
   po.max_in_flight = a.in_flight;
-  po.max_pixels = static_cast<uint64_t>(a.max_megapixels * 1e6);
+  po.max_pixels = max_pixels;
 
   DetectRun run(a, *detector, items);
   PipelineCallbacks callbacks;

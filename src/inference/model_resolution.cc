@@ -5,6 +5,7 @@
 #include <array>
 
 #include "inference/model_inspect.h"
+#include "yoloxrt/conventions.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::detail {
@@ -37,25 +38,21 @@ void check_signature(const ModelIO& io, const std::string& file) {
         file);
 }
 
-// For models without yoloxrt metadata: layout from the input shape, the family's conventions,
-// the output format from K.
+// For models without yoloxrt metadata: layout from the input shape, the family's conventions
+// (docs/ARCHITECTURE.md "Conventions"), the output format from K.
 void infer_metadata(ModelMetadata& md, const TensorInfo& in, const TensorInfo& out, size_t b,
                     const DetectorOptions& options, const std::string& file) {
   md.input_layout =
       (in.shape[b] == 3 || in.shape.back() != 3) ? InputLayout::kNCHW : InputLayout::kNHWC;
-  md.family =
-      options.family ? *options.family : (in.name == "images" ? Family::kMegvii : Family::kCjm);
-  if (md.family == Family::kMegvii) {
-    md.channel_order = ChannelOrder::kBGR;
-    md.input_range = 255.f;
-    md.resize = ResizePolicy::kLetterbox;
-    md.default_height = md.default_width = 416;
-  } else {
-    md.channel_order = ChannelOrder::kRGB;
-    md.input_range = 1.f;
-    md.resize = ResizePolicy::kCrop;
-    md.default_height = md.default_width = 384;
-  }
+  const bool megvii_name = in.name == conventions_for(Family::kMegvii, "").input_name;
+  md.family = options.family ? *options.family : (megvii_name ? Family::kMegvii : Family::kCjm);
+  // The model type is unknown here, so a Megvii model gets its base experiment's size (640); a
+  // fixed input size, read later, overrides it.
+  const Conventions conv = conventions_for(md.family, md.model_type);
+  md.channel_order = conv.channel_order;
+  md.input_range = conv.input_range;
+  md.resize = conv.resize;
+  md.default_height = md.default_width = conv.default_size;
   const int64_t k = out.shape.back();
   if (k == 6)
     md.output_format = OutputFormat::kDecoded;
