@@ -117,3 +117,20 @@ for f, q in zip(full, fast):
     print(f"{name:50s} full {len(f['detections']):2d}  fast {len(q['detections']):2d}  matched {len(ious):2d}"
           f"  mean IoU {sum(ious) / max(len(ious), 1):.3f}  max |dscore| {max(dscore, default=0):.3f}")
 PY
+
+coco="$fixtures/coco-val2017"
+if [[ -f "$coco/instances.json" ]] && "$bin" eval --help >/dev/null 2>&1; then
+  echo
+  echo "== --fast-decode and COCO AP (64 val2017 photos, nano, YOLOX eval settings; yoloxrt eval)"
+  for size in 416 320 224; do
+    for fast in "" --fast-decode; do
+      # shellcheck disable=SC2086
+      "$bin" detect "$tmp/nano.onnx" "$coco/images" --size "$size" --conf 0.001 --iou 0.65 \
+        --per-class --max-det 100 --no-draw -q --coco "$tmp/coco.json" $fast
+      # shellcheck disable=SC2046
+      printf 'size %s %-14s AP %s  AP50 %s\n' "$size" "${fast:-full-decode}" \
+        $("$bin" eval --annotations "$coco/instances.json" --detections "$tmp/coco.json" -q |
+          head -2 | awk '{print $NF}')
+    done
+  done
+fi
