@@ -360,6 +360,10 @@ TEST(Pipeline, ProcessExceptionFailsOnlyThatItem) {
   cb.deliver = [&](PipelineItem& it) { failed.push_back(static_cast<bool>(it.error)); };
   run_pipeline(*det, inputs, PipelineOptions{}, cb);
   EXPECT_EQ(failed, (std::vector<bool>{false, false, true, false, false, false}));
+  // No inputs: nothing delivered, no hang.
+  const PipelineStats none = run_pipeline(*det, {}, PipelineOptions{}, cb);
+  EXPECT_EQ(failed.size(), 6u);
+  EXPECT_EQ(none.images + none.failed + none.batches, 0u);
 }
 
 TEST(Pipeline, ThreadPlan) {
