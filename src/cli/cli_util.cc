@@ -52,8 +52,14 @@ std::string human_bytes(double bytes) {
   return buf;
 }
 
-void ProgressBar::update(size_t done, const std::filesystem::path& current) {
+void ProgressBar::update(size_t done, const std::filesystem::path& current,
+                         std::optional<uint64_t> items) {
   if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (items || !rate_unit_.empty()) {
+    if (done < total_ && now - last_ < std::chrono::milliseconds(50)) return;
+    last_ = now;
+  }
   constexpr int kWidth = 30;
   const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
   std::string bar(static_cast<size_t>(filled), '=');
@@ -61,12 +67,12 @@ void ProgressBar::update(size_t done, const std::filesystem::path& current) {
   std::string name = current.filename().string();
   if (name.size() > 40) name = name.substr(0, 37) + "...";
   std::string rate;
-  if (!rate_unit_.empty()) {
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (items || !rate_unit_.empty()) {
+    const double s = std::chrono::duration<double>(now - start_).count();
+    const double count = static_cast<double>(items ? *items : done);
     char buf[64];
-    std::snprintf(buf, sizeof buf, " %.1f %s/s", secs > 0 ? static_cast<double>(done) / secs : 0.0,
-                  rate_unit_.c_str());
+    std::snprintf(buf, sizeof buf, " %6.1f %s/s", s > 0 ? count / s : 0.0,
+                  rate_unit_.empty() ? "images" : rate_unit_.c_str());
     rate = buf;
   }
   std::fprintf(stderr, "\r[%s] %zu/%zu%s %-40s", bar.c_str(), done, total_, rate.c_str(),

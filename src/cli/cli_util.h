@@ -3,6 +3,8 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -23,12 +25,15 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 std::string human_bytes(double bytes);
 
 // A one-line progress bar on stderr ("[=====     ] 3/10 name"), redrawn in place; silent when not
-// enabled (callers pass !quiet && isatty(stderr)).
-// With show_rate("frames") it also prints the rate since construction ("31.4 frames/s").
+// enabled (callers pass !quiet && isatty(stderr)). With show_rate("frames"), or given `items` (images
+// or frames processed so far), it also shows their rate since construction ("23.4 images/s") and
+// redraws at most every 50 ms until done == total.
 class ProgressBar {
  public:
-  ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
-  void update(size_t done, const std::filesystem::path& current);
+  ProgressBar(size_t total, bool enabled)
+      : total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  void update(size_t done, const std::filesystem::path& current,
+              std::optional<uint64_t> items = std::nullopt);
   void finish();  // ends the line
   bool enabled() const { return enabled_; }
   void set_total(size_t total) { total_ = total; }
@@ -38,7 +43,7 @@ class ProgressBar {
   size_t total_;
   bool enabled_;
   std::string rate_unit_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point start_, last_;
 };
 
 // "a,b,,c" -> {"a", "b", "c"} (empty items dropped).
