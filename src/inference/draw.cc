@@ -257,7 +257,7 @@ void draw_detections(Image& image, const std::vector<Detection>& detections,
   draw_labeled_boxes(image, boxes, options);
 }
 
-void draw_labeled_boxes(Image& image, const std::vector<LabeledBox>& boxes_in,
+void draw_labeled_boxes(Image& image, const std::vector<LabeledBox>& boxes,
                         const DrawOptions& options) {
   if (image.empty()) return;
   FT_Face face = nullptr;
@@ -284,9 +284,9 @@ void draw_labeled_boxes(Image& image, const std::vector<LabeledBox>& boxes_in,
     TextMetrics metrics;
   };
   std::vector<Item> items;
-  std::vector<detail::PixelRect> boxes, labels;
+  std::vector<detail::PixelRect> outlines, labels;
   const int pad = std::max(1, font_px / 6);
-  for (const LabeledBox& b : boxes_in) {
+  for (const LabeledBox& b : boxes) {
     const Rgb rgb = b.color;
     const Bgr c{rgb[2], rgb[1], rgb[0]};
     const int x1 = static_cast<int>(std::lround(b.box.x1)),
@@ -305,13 +305,13 @@ void draw_labeled_boxes(Image& image, const std::vector<LabeledBox>& boxes_in,
     it.light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140;
     it.text = utf8_decode(b.label);
     it.metrics = measure(face, it.text);
-    boxes.push_back({x1, y1, x2 + 1, y2 + 1});
+    outlines.push_back({x1, y1, x2 + 1, y2 + 1});
     labels.push_back(
         {0, 0, it.metrics.width + 2 * pad, it.metrics.ascent + it.metrics.descent + 2 * pad});
     items.push_back(std::move(it));
   }
   // Labels after all outlines, so that no outline is drawn over a label.
-  const auto placed = detail::place_labels(boxes, labels, image.width, image.height, lw);
+  const auto placed = detail::place_labels(outlines, labels, image.width, image.height, lw);
   for (size_t i = 0; i < items.size(); ++i) {
     const detail::PixelRect& r = placed[i];
     fill_rect(image, r.x0, r.y0, r.x1, r.y1, items[i].color);
@@ -320,7 +320,6 @@ void draw_labeled_boxes(Image& image, const std::vector<LabeledBox>& boxes_in,
                 text_color);
   }
 }
-
 
 void draw_polyline(Image& image, const std::vector<std::array<float, 2>>& points, Rgb color,
                    int width) {
