@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include "inference/model_inspect.h"
+#include "core/strings.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::detail {
 namespace {
 
-const TensorInfo* find_output(const ModelIO& io, const std::string& name) {
+const TensorInfo* find_output(const ModelInfo& io, const std::string& name) {
   for (const auto& o : io.outputs)
     if (o.name == name) return &o;
   return nullptr;
@@ -16,12 +16,12 @@ const TensorInfo* find_output(const ModelIO& io, const std::string& name) {
 
 }  // namespace
 
-bool has_end_to_end_outputs(const ModelIO& io) {
+bool has_end_to_end_outputs(const ModelInfo& io) {
   return std::all_of(std::begin(kEndToEndOutputs), std::end(kEndToEndOutputs),
                      [&](const char* n) { return find_output(io, n) != nullptr; });
 }
 
-void check_end_to_end_signature(const ModelIO& io, const std::string& file) {
+void check_end_to_end_signature(const ModelInfo& io, const std::string& file) {
   if (io.inputs.size() != 1 || io.inputs[0].element_type != "float32")
     throw Error(ErrorKind::kUnsupported, "an end-to-end model needs one float32 image input", file);
   struct Expected {
@@ -38,7 +38,7 @@ void check_end_to_end_signature(const ModelIO& io, const std::string& file) {
         (e.last && t.shape.back() >= 0 && t.shape.back() != e.last))
       throw Error(ErrorKind::kUnsupported,
                   "end-to-end output '" + t.name + "' is " + t.element_type + " " +
-                      shape_string(t.shape) + ", expected " + e.type + " of rank " +
+                      t.shape_string() + ", expected " + e.type + " of rank " +
                       std::to_string(e.rank),
                   file);
   }
@@ -53,9 +53,10 @@ std::vector<EndToEndRows> split_end_to_end(const std::vector<Ort::Value>& output
   if (s0 != std::vector<int64_t>{b, 1} || s1.size() != 3 || s1[0] != b || s1[2] != 4 ||
       s2 != std::vector<int64_t>{b, s1[1]} || s3 != s2)
     throw Error(ErrorKind::kMismatch,
-                "end-to-end outputs " + shape_string(s0) + " " + shape_string(s1) + " " +
-                    shape_string(s2) + " " + shape_string(s3) + " do not hold " +
-                    std::to_string(batch) + " images of the same K",
+                "end-to-end outputs " + core::shape_to_string(s0) + " " +
+                    core::shape_to_string(s1) + " " + core::shape_to_string(s2) + " " +
+                    core::shape_to_string(s3) + " do not hold " + std::to_string(batch) +
+                    " images of the same K",
                 file);
   const size_t k = static_cast<size_t>(s1[1]);
   const int32_t* num = outputs[0].GetTensorData<int32_t>();

@@ -14,12 +14,12 @@
 namespace yoloxrt::detail {
 
 // True if the model has the four outputs named kEndToEndOutputs (in any order, others allowed).
-bool has_end_to_end_outputs(const ModelIO& io);
+bool has_end_to_end_outputs(const ModelInfo& io);
 
 // Checks one float32 image input and the outputs num_dets [B,1] int32, det_boxes [B,K,4] float32,
 // det_scores [B,K] float32, det_classes [B,K] int32. Throws Error(kUnsupported) naming `file` and
 // the offending tensor.
-void check_end_to_end_signature(const ModelIO& io, const std::string& file);
+void check_end_to_end_signature(const ModelInfo& io, const std::string& file);
 
 // One image's view of the four outputs of one Run (in kEndToEndOutputs order).
 struct EndToEndRows {
