@@ -81,12 +81,14 @@ void safetensors_seeds(const fs::path& out) {
 }
 
 void json_seeds(const fs::path& out, const fs::path* fixtures) {
-  // First byte: even = colormap, odd = norm stats (see json_fuzz.cc).
+  // First byte mod 3: 0 colormap, 1 norm stats, 2 labels file (see json_fuzz.cc).
   put(out / "json", "colormap.json",
       std::string("\0", 1) +
           R"({"items":[{"label":"call","color":[0.1,0.2,0.3]},{"label":"no_gesture","color":[255,0,3]}]})");
   put(out / "json", "norm_stats.json", R"(1{"mean":[0.5,0.5,0.5],"std_dev":[0.2,0.3,0.25]})");
   put(out / "json", "norm_std.json", R"(1{"mean":[0.5,0.5,0.5],"std":[1,1,1]})");
+  put(out / "json", "labels.txt", "2cat\ndog \n\nbird\n");
+  put(out / "json", "labels_colormap.json", R"(2{"items":[{"label":"a","color":[200,100,0]}]})");
   if (!fixtures) return;
   const fs::path dir = *fixtures / "cjm-tiny-hagrid";
   if (fs::exists(dir / "norm_stats.json"))
@@ -163,6 +165,9 @@ void image_seeds(const fs::path& out, const fs::path* fixtures) {
   save(bgra, "bgra.png");
   save(deep, "deep.png");
   save(deep, "deep.tiff");
+  cv::Mat larger;  // OpenJPEG's default 6 resolution levels need 32 px a side
+  cv::resize(bgr, larger, cv::Size(64, 48), 0, 0, cv::INTER_NEAREST);
+  save(larger, "bgr.jp2");
   if (!fixtures) return;
   for (const char* rel : {"megvii-nano/dog.jpg", "images/rock-9017563.jpg"}) {
     const fs::path p = *fixtures / rel;

@@ -52,8 +52,8 @@ struct ModelFlags {
 void apply_model_flags(const ModelFlags& flags, DetectorOptions& options);
 
 // Checks --max-megapixels (in (0, 10^6]) and sets OpenCV's own decoder limit to it, unless the
-// user set OPENCV_IO_MAX_IMAGE_PIXELS: it backs up read_image_header for formats it does not
-// parse and for video frames, and is read once, at the first decode (call before any).
+// user set OPENCV_IO_MAX_IMAGE_PIXELS: decode_image enforces the limit on images itself, so this
+// covers video frames; OpenCV reads it once, at the first decode (call before any).
 // Returns the limit in pixels. Throws Error(kInvalidArgument).
 uint64_t limit_image_pixels(double max_megapixels);
 
