@@ -56,7 +56,7 @@ TEST(ResolveModel, FamilyOptionOverridesTheInputName) {
 }
 
 TEST(ResolveModel, TwoInputsAreUnsupportedAndNamed) {
-  ModelIO io = signature("images", {1, 3, 416, 416}, {1, 3549, 85});
+  ModelInfo io = signature("images", {1, 3, 416, 416}, {1, 3549, 85});
   io.inputs.push_back(io.inputs[0]);
   DetectorOptions o;
   try {
