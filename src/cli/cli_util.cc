@@ -1,5 +1,6 @@
 #include "cli/cli_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +49,22 @@ std::string human_bytes(double bytes) {
   else
     std::snprintf(buf, sizeof buf, "%.1f kB", bytes / 1e3);
   return buf;
+}
+
+void ProgressBar::update(size_t done, const std::filesystem::path& current) {
+  if (!enabled_) return;
+  constexpr int kWidth = 30;
+  const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
+  std::string bar(static_cast<size_t>(filled), '=');
+  bar.resize(kWidth, ' ');
+  std::string name = current.filename().string();
+  if (name.size() > 40) name = name.substr(0, 37) + "...";
+  std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+  if (enabled_) std::fprintf(stderr, "\n");
 }
 
 }  // namespace yoloxrt::cli

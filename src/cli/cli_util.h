@@ -2,6 +2,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -15,5 +17,19 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 
 // "12.3 MB"
 std::string human_bytes(double bytes);
+
+// A one-line progress bar on stderr ("[=====     ] 3/10 name"), redrawn in place; silent when not
+// enabled (callers pass !quiet && isatty(stderr)).
+class ProgressBar {
+ public:
+  ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
+  void update(size_t done, const std::filesystem::path& current);
+  void finish();  // ends the line
+  bool enabled() const { return enabled_; }
+
+ private:
+  size_t total_;
+  bool enabled_;
+};
 
 }  // namespace yoloxrt::cli

@@ -72,13 +72,7 @@ std::vector<WorkItem> collect_items(const DetectArgs& a) {
     const fs::path p(in);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> found;
-      for (auto it = fs::recursive_directory_iterator(
-               p, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec) && is_image_extension(it->path())) found.push_back(it->path());
-      if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), in);
-      std::sort(found.begin(), found.end());
+      const std::vector<fs::path> found = list_image_files(p, nullptr);
       for (const auto& f : found) items.push_back({f, out_dir / f.lexically_relative(p), false});
     } else {
       items.push_back({p, out_dir / p.filename(), is_video_extension(p)});
@@ -131,30 +125,6 @@ int coco_category_id(int class_id) {
                                74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90};
   return class_id >= 0 && class_id < 80 ? kIds[class_id] : class_id;
 }
-
-class Progress {
- public:
-  Progress(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
-  void update(size_t done, const fs::path& current) {
-    if (!enabled_) return;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
-    std::string bar(static_cast<size_t>(filled), '=');
-    bar.resize(kWidth, ' ');
-    std::string name = current.filename().string();
-    if (name.size() > 40) name = name.substr(0, 37) + "...";
-    std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
-    std::fflush(stderr);
-  }
-  void finish() {
-    if (enabled_) std::fprintf(stderr, "\n");
-  }
-  bool enabled() const { return enabled_; }
-
- private:
-  size_t total_;
-  bool enabled_;
-};
 
 class DetectRun {
  public:
@@ -318,7 +288,7 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   const auto detector = Detector::open(a.model, o);
 
   DetectRun run(a, *detector);
-  Progress progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
+  ProgressBar progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
   run.set_progress_active(progress.enabled());
   std::vector<Error> failures;
   for (size_t i = 0; i < items.size(); ++i) {

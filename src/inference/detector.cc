@@ -12,6 +12,7 @@
 #include <onnxruntime_cxx_api.h>
 #include <nlohmann/json.hpp>
 
+#include "inference/ort_env.h"
 #include "inference/preprocess.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
@@ -19,13 +20,15 @@
 namespace yoloxrt {
 namespace fs = std::filesystem;
 
-namespace {
-
-Ort::Env& ort_env() {
+Ort::Env& detail::ort_env() {
   // One environment for the process; Ort::Env is thread-safe and must outlive every session.
   static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "yoloxrt");
   return env;
 }
+
+namespace {
+
+using detail::ort_env;
 
 std::string element_type_name(ONNXTensorElementDataType t) {
   switch (t) {
@@ -179,6 +182,9 @@ class DetectorImpl final : public Detector {
   TimingStats timing() const override {
     return {images_.load(), pre_ns_.load(), run_ns_.load(), post_ns_.load()};
   }
+  ResizePlan make_input(const Image& image, std::vector<float>* values,
+                        std::vector<int64_t>* shape) const override;
+  const std::string& input_name() const override { return input_name_; }
 
  private:
   void create_session(const fs::path& path);
@@ -508,6 +514,22 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
     run_ns_ += t2 - t1;
     post_ns_ += t3 - t2;
   }
+}
+
+ResizePlan DetectorImpl::make_input(const Image& image, std::vector<float>* values,
+                                    std::vector<int64_t>* shape) const {
+  if (image.empty() || image.stride < static_cast<size_t>(image.width) * 3)
+    throw Error(ErrorKind::kInvalidArgument, "make_input: empty image or bad stride");
+  const ResizePlan plan = plan_for(image.width, image.height);
+  values->resize(3 * static_cast<size_t>(plan.input_h) * static_cast<size_t>(plan.input_w));
+  detail::preprocess_image(image, plan, format_, values->data());
+  shape->clear();
+  if (has_batch_axis_) shape->push_back(1);
+  if (md_.input_layout == InputLayout::kNCHW)
+    shape->insert(shape->end(), {3, plan.input_h, plan.input_w});
+  else
+    shape->insert(shape->end(), {plan.input_h, plan.input_w, 3});
+  return plan;
 }
 
 std::vector<std::vector<Detection>> DetectorImpl::detect(std::span<const Image> images) const {
