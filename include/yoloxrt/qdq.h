@@ -38,6 +38,9 @@ struct QdqOptions {
   // SiLU's Sigmoid and Mul in int8 (QLinearSigmoid + QLinearMul). Off: they run in float between
   // the convolution's DequantizeLinear and the next QuantizeLinear.
   bool quantize_silu = true;
+  // Depthwise convolutions (group == input channels) in int8. Off: they stay float (ORT's int8
+  // depthwise kernels can be slower than its float ones).
+  bool quantize_depthwise = true;
 };
 
 // Activation range, in float, as calibration found it (min <= max; the quantizer widens it to

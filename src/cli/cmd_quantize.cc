@@ -23,6 +23,7 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
       ->check(CLI::IsMember({"u8", "s8"}));
   c->add_option("--silu", q.silu, "SiLU placement: int8 (default) | float")
       ->check(CLI::IsMember({"int8", "float"}));
+  c->add_flag("!--no-depthwise", q.depthwise, "keep depthwise convolutions in float");
   c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
 }
 
@@ -37,6 +38,7 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   o.qdq.per_tensor = q.per_tensor;
   o.qdq.activation_type = q.activations == "s8" ? ActivationType::kInt8 : ActivationType::kUint8;
   o.qdq.quantize_silu = q.silu != "float";
+  o.qdq.quantize_depthwise = q.depthwise;
   o.threads = q.threads;
   o.warn = [](const std::string& m) { std::fprintf(stderr, "yoloxrt: warning: %s\n", m.c_str()); };
   auto bar = std::make_shared<ProgressBar>(q.calib_count, !quiet && isatty(fileno(stderr)));

@@ -98,7 +98,14 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
   auto candidate = [&](const NodeProto& n) {
     if (excluded.count(n.name()) || n.output_size() != 1) return false;
     const std::string& op = n.op_type();
-    if (op == "Conv") return conv_weight(n) != nullptr;
+    if (op == "Conv") {
+      const TensorProto* w = conv_weight(n);
+      if (!w) return false;
+      if (!options.quantize_depthwise)
+        for (const auto& at : n.attribute())
+          if (at.name() == "group" && at.i() > 1 && w->dims(1) == 1) return false;
+      return true;
+    }
     if (op == "Sigmoid" || op == "Mul")
       if (!options.quantize_silu) return false;
     if (op == "Mul" || op == "Add")
