@@ -15,7 +15,10 @@
 //    pair, shared by all its consumers. The head's predictor convs therefore output int8 with a
 //    scale of their own: boxes, objectness and class logits never share a scale.
 //  - MaxPool and Resize outputs reuse their input's scale and zero point (ORT then drops the pair
-//    and runs the op on integers).
+//    and runs the op on integers). Sigmoid outputs take their natural range [0, 1] (calibrated
+//    ranges clip its top, which scales every large SiLU output down). The input x of a SiLU
+//    (x * Sigmoid(x)) gets at most [-6, max]: SiLU is flat below -6 (|SiLU(x)| < 0.015), and the
+//    codes saved there give x 2-8x finer steps near 0, where most values and SiLU's curve are.
 //  - Conv weights: int8, symmetric (zero point 0), per output channel (axis 0) unless per_tensor;
 //    biases: int32 with scale input_scale * weight_scale, zero point 0.
 #pragma once
@@ -41,6 +44,9 @@ struct QdqOptions {
   // Depthwise convolutions (group == input channels) in int8. Off: they stay float (ORT's int8
   // depthwise kernels can be slower than its float ones).
   bool quantize_depthwise = true;
+  // The first convolution (the stem, reading the pre-processed input) in int8. Off by default: on
+  // official YOLOX-Nano (0..255 input) its wide-ranged output alone cost 10 AP points in 8 bits.
+  bool quantize_stem = false;
 };
 
 // Activation range, in float, as calibration found it (min <= max; the quantizer widens it to
@@ -53,7 +59,7 @@ struct TensorRange {
 struct QdqPlan {
   std::vector<std::string> conv_nodes;  // Convs whose weights become int8, in graph order
   // Tensors that need a calibrated range, in graph order (graph inputs first). Outputs of MaxPool
-  // and Resize are not listed: they take their input's range.
+  // and Resize (their input's range) and of Sigmoid ([0, 1]) are not listed.
   std::vector<std::string> calibration_tensors;
   std::vector<std::string> graph_inputs;  // the subset of calibration_tensors that are graph inputs
   int region_nodes = 0;                   // nodes inside the int8 region (Convs included)

@@ -24,6 +24,7 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
   c->add_option("--silu", q.silu, "SiLU placement: int8 (default) | float")
       ->check(CLI::IsMember({"int8", "float"}));
   c->add_flag("!--no-depthwise", q.depthwise, "keep depthwise convolutions in float");
+  c->add_flag("--quantize-stem", q.stem, "the first convolution in int8 too (default: float)");
   c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
 }
 
@@ -39,6 +40,7 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   o.qdq.activation_type = q.activations == "s8" ? ActivationType::kInt8 : ActivationType::kUint8;
   o.qdq.quantize_silu = q.silu != "float";
   o.qdq.quantize_depthwise = q.depthwise;
+  o.qdq.quantize_stem = q.stem;
   o.threads = q.threads;
   o.warn = [](const std::string& m) { std::fprintf(stderr, "yoloxrt: warning: %s\n", m.c_str()); };
   auto bar = std::make_shared<ProgressBar>(q.calib_count, !quiet && isatty(fileno(stderr)));

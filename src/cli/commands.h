@@ -26,7 +26,7 @@ struct QuantizeCliOptions {
   std::string method = "percentile", activations = "u8", silu = "int8";
   double percentile = 99.99;
   std::vector<std::string> exclude;
-  bool per_tensor = false, depthwise = true;
+  bool per_tensor = false, depthwise = true, stem = false;
   int threads = 0;
 };
 void add_quantize_options(CLI::App* c, QuantizeCliOptions& q);

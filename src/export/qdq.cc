@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -23,6 +24,8 @@ using onnx::ModelProto;
 using onnx::NodeProto;
 using onnx::TensorProto;
 
+constexpr float kSiluInputFloor = 6.f;
+
 int default_opset(const ModelProto& m) {
   for (const auto& o : m.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") return static_cast<int>(o.version());
@@ -39,6 +42,8 @@ struct Analysis {
   std::vector<const NodeProto*> region;           // graph order
   std::vector<std::string> quantized;             // tensors to get a Q/DQ pair, graph order
   std::map<std::string, std::string> alias;       // MaxPool/Resize output -> input (same params)
+  std::map<std::string, TensorRange> fixed;       // Sigmoid outputs: [0, 1], not calibrated
+  std::set<std::string> silu_inputs;              // x of x * Sigmoid(x)
   std::vector<std::string> calibration;           // quantized minus aliases
   std::vector<std::string> graph_inputs;          // calibration tensors that are graph inputs
   std::vector<const NodeProto*> convs;            // region convs
@@ -81,7 +86,7 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
                 "--exclude names nodes the model does not have: " + list +
                     " (`yoloxrt info MODEL` lists the ops; node names are the graph's)");
   }
-  const std::set<std::string> excluded(options.exclude.begin(), options.exclude.end());
+  std::set<std::string> excluded(options.exclude.begin(), options.exclude.end());
 
   auto conv_weight = [&](const NodeProto& n) -> const TensorProto* {
     if (n.op_type() != "Conv" || n.input_size() < 2) return nullptr;
@@ -95,8 +100,13 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
     }
     return it->second;
   };
+  std::unordered_set<std::string> float_tensors;  // filled below, once exclusions are final
   auto candidate = [&](const NodeProto& n) {
     if (excluded.count(n.name()) || n.output_size() != 1) return false;
+    if ((n.op_type() == "Sigmoid" || n.op_type() == "Mul") &&
+        std::any_of(n.input().begin(), n.input().end(),
+                    [&](const std::string& i) { return float_tensors.count(i) > 0; }))
+      return false;
     const std::string& op = n.op_type();
     if (op == "Conv") {
       const TensorProto* w = conv_weight(n);
@@ -113,6 +123,12 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
     return op == "Sigmoid" || op == "Concat" || op == "MaxPool" || op == "Resize";
   };
   for (const auto& n : g.node()) any_conv |= conv_weight(n) != nullptr;
+  if (!options.quantize_stem)
+    for (const auto& n : g.node())
+      if (conv_weight(n)) {
+        excluded.insert(n.name());  // the first conv in graph order reads the (pre-processed) input
+        break;
+      }
   if (!any_conv)
     throw Error(ErrorKind::kUnsupported,
                 "the model has no Conv with a constant float weight: nothing to quantize");
@@ -122,6 +138,14 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
                     std::to_string(default_opset(model)) +
                     "): re-export with --opset 13 or later, or use --per-tensor");
 
+  // An excluded node takes its activation along: a Sigmoid reading its output and a Mul reading
+  // either stay float too, so the excluded conv's output is never quantized.
+  for (const auto& n : g.node())
+    if (excluded.count(n.name()))
+      for (const auto& o : n.output()) float_tensors.insert(o);
+  for (const auto& n : g.node())
+    if (n.op_type() == "Sigmoid" && n.input_size() == 1 && float_tensors.count(n.input(0)))
+      float_tensors.insert(n.output(0));
   // A candidate is in the region if it is a Conv or a path of candidates leads from it to a Conv.
   std::unordered_map<const NodeProto*, int> memo;  // 0 unknown, 1 in, 2 out, 3 visiting
   std::function<bool(const NodeProto*)> in_region = [&](const NodeProto* n) -> bool {
@@ -159,11 +183,27 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
     for (int i = 0; i < data_inputs; ++i) add_tensor(n.input(i));
     add_tensor(n.output(0));
     if (op == "MaxPool" || op == "Resize") a.alias[n.output(0)] = n.input(0);
+    // A sigmoid's natural range: clipping its top would scale every large SiLU output down.
+    if (op == "Sigmoid") {
+      a.fixed[n.output(0)] = {0.f, 1.f};
+      // SiLU: Mul(x, Sigmoid(x)) in either input order.
+      auto it = consumers.find(n.output(0));
+      if (it != consumers.end())
+        for (const NodeProto* m : it->second)
+          if (m->op_type() == "Mul" && m->input_size() == 2 &&
+              ((m->input(0) == n.input(0) && m->input(1) == n.output(0)) ||
+               (m->input(1) == n.input(0) && m->input(0) == n.output(0))))
+            a.silu_inputs.insert(n.input(0));
+    }
   }
+  if (a.convs.empty())
+    throw Error(ErrorKind::kUnsupported,
+                "every convolution is excluded (the stem stays float unless quantize_stem / "
+                "--quantize-stem): nothing to quantize");
   a.quantized = order_inputs;
   a.quantized.insert(a.quantized.end(), order_rest.begin(), order_rest.end());
   for (const auto& t : a.quantized) {
-    if (a.alias.count(t)) continue;
+    if (a.alias.count(t) || a.fixed.count(t)) continue;
     a.calibration.push_back(t);
     if (graph_input_names.count(t)) a.graph_inputs.push_back(t);
   }
@@ -279,7 +319,12 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
   std::map<std::string, std::pair<std::string, std::string>> param_names;  // scale, zp initializers
   for (const auto& t : a.quantized) {
     const std::string src = range_source(a, t);
-    const QuantParams p = activation_quant_params(ranges.at(src), options.activation_type);
+    const auto fixed = a.fixed.find(src);
+    TensorRange r = fixed != a.fixed.end() ? fixed->second : ranges.at(src);
+    // SiLU is flat below about -6 (SiLU(-6) = -0.015, SiLU(-inf) = 0): the codes below it
+    // would be spent on one output value, so the SiLU input's range stops there.
+    if (a.silu_inputs.count(src)) r.min = std::max(r.min, -kSiluInputFloor);
+    const QuantParams p = activation_quant_params(r, options.activation_type);
     params[t] = p;
     // Aliased tensors share the initializers, which is what lets ORT drop their pair.
     if (src != t && param_names.count(src)) {
@@ -371,7 +416,7 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
   for (const auto& o : g->output()) graph_outputs.insert(o.name());
   std::vector<NodeProto> nodes = std::move(weight_nodes);
   for (const auto& t : a.quantized)
-    if (std::find(a.graph_inputs.begin(), a.graph_inputs.end(), t) != a.graph_inputs.end())
+    if (quantized.count(t) && std::find(a.graph_inputs.begin(), a.graph_inputs.end(), t) != a.graph_inputs.end())
       for (auto& n : pairs[t]) nodes.push_back(n);
   std::unordered_set<std::string> old_weights;
   for (const auto& n : g->node()) {

@@ -90,6 +90,8 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
       {"activations",
        options.qdq.activation_type == ActivationType::kUint8 ? "uint8" : "int8"},
       {"silu", options.qdq.quantize_silu ? "int8" : "float"},
+      {"stem", options.qdq.quantize_stem ? "int8" : "float"},
+      {"depthwise", options.qdq.quantize_depthwise ? "int8" : "float"},
       {"format", "QDQ"},
       {"yoloxrt_version", version_string()},
   };
