@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 #include <onnxruntime_cxx_api.h>
 
+#include "inference/ort_session.h"
 #include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
 
@@ -28,11 +29,10 @@ std::vector<float> read_f32(const fs::path& p) {
 }
 
 void run_model(benchmark::State& state, const std::string& model_bytes, int threads) {
-  static Ort::Env env(ORT_LOGGING_LEVEL_WARNING, "bench");
   Ort::SessionOptions so;
   so.SetIntraOpNumThreads(threads);
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  Ort::Session session(env, model_bytes.data(), model_bytes.size(), so);
+  Ort::Session session(yoloxrt::detail::ort_env(), model_bytes.data(), model_bytes.size(), so);
   auto input = read_f32(fixtures() / "cjm-tiny-hagrid" / "expected" / "default_photo_input.f32");
   const int64_t shape[] = {1, 3, 576, 384};
   auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);

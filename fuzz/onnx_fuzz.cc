@@ -1,4 +1,4 @@
-// Fuzzes the ONNX loading behind `simplify` and `info`: model_inputs, validation (parse, checker,
+// Fuzzes the ONNX loading behind `simplify` and `info`: inspect_onnx_bytes, validation (parse, checker,
 // strict shape inference), and for models that validate, the whole simplifier with a small
 // folding budget.
 #include <cstddef>
@@ -7,12 +7,13 @@
 #include <string_view>
 
 #include "yoloxrt/error.h"
+#include "yoloxrt/export.h"
 #include "yoloxrt/simplify.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   try {
-    (void)yoloxrt::model_inputs(bytes);
+    (void)yoloxrt::inspect_onnx_bytes(bytes);
     yoloxrt::validate_model_bytes(bytes);
     yoloxrt::SimplifyOptions o;
     o.max_folded_elements = 1 << 16;

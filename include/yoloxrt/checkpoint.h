@@ -46,8 +46,22 @@ StateDict read_torch_checkpoint(std::span<const uint8_t> bytes, const ReadLimits
 // float32; integer tensors are skipped. Same error contract as read_torch_checkpoint.
 StateDict read_safetensors(std::span<const uint8_t> bytes, const ReadLimits& limits = {});
 
-// Reads `path`, choosing the format from its bytes (zip magic -> torch, else safetensors). Errors
-// name `path`.
+// What a checkpoint's first bytes say it is. The one format sniffer: the file name plays no part.
+enum class CheckpointFormat {
+  kTorchZip,     // "PK": a torch.save zip archive
+  kTorchPickle,  // 0x80 (pickle PROTO): torch.save's legacy format (read_torch_checkpoint
+                 // refuses it with Error(kUnsupported) naming the format)
+  kSafetensors,  // an 8-byte header length, then a JSON header starting with '{'
+  kUnknown,
+};
+CheckpointFormat sniff_checkpoint_format(std::span<const uint8_t> bytes);
+
+// Reads a state dict in the sniffed format: read_torch_checkpoint for both torch formats,
+// read_safetensors for safetensors. Throws Error(kCorrupt) for empty or unrecognised bytes (the
+// message names the formats tried), else as the reader does. No file name in errors.
+StateDict read_state_dict(std::span<const uint8_t> bytes, const ReadLimits& limits = {});
+
+// read_file_bytes(path), then read_state_dict. Errors name `path`.
 StateDict read_state_dict_file(const std::filesystem::path& path, const ReadLimits& limits = {});
 
 // Serialises `state` as a torch.save zip archive readable by torch.load(weights_only=True): a

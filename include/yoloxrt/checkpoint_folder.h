@@ -1,8 +1,9 @@
 // yoloxrt/checkpoint_folder.h - the cjm tutorial's checkpoint folder, and lone checkpoint files.
 //
 // A tutorial folder holds `<dataset>-colormap.json`, `norm_stats.json` and `<model_type>.pth`
-// (YOLOX-SPEC §4). A Megvii checkpoint is usually a lone `.pth`. locate_checkpoint accepts either
-// and finds the side files that exist; the JSON parsers take bytes.
+// (docs/ARCHITECTURE.md "Export data path"). A Megvii checkpoint is usually a lone `.pth`.
+// locate_checkpoint accepts either and finds the side files that exist; the JSON parsers take
+// bytes.
 #pragma once
 
 #include <array>
@@ -17,7 +18,7 @@ namespace yoloxrt {
 
 struct ColorMap {
   std::vector<std::string> labels;             // index = class id
-  std::vector<std::array<uint8_t, 3>> colors;  // RGB 0..255 (file stores floats 0..1)
+  std::vector<std::array<uint8_t, 3>> colors;  // RGB 0..255, one per label, or empty (no colours)
 };
 
 struct NormStats {
@@ -25,8 +26,10 @@ struct NormStats {
   std::array<float, 3> std{};
 };
 
-// Parses `{"items": [{"label": "call", "color": [r, g, b]}, ...]}` (colours as floats 0..1; integer
-// 0..255 colours are accepted too). Throws Error(kCorrupt) naming the item and field.
+// Parses `{"items": [{"label": "call", "color": [r, g, b]}, ...]}`: the one colormap parser
+// (`export` and `detect --labels`). A colour whose components are all <= 1 is on the 0..1 scale
+// (the tutorial's floats); otherwise it is 0..255 (clamped). Either every item has a colour or
+// none has (then `colors` is empty). Throws Error(kCorrupt) naming the item and field.
 ColorMap parse_colormap(std::string_view json_text);
 
 // Parses `{"mean": [r, g, b], "std_dev": [r, g, b]}` ("std" accepted). Throws Error(kCorrupt).

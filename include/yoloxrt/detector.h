@@ -10,7 +10,8 @@
 //  - an output [.., N, 6] is the cjm decoded format, [.., N, 5 + C] the raw format;
 //  - 80 classes get the COCO names;
 //  - the family (DetectorOptions::family, else "megvii" for an input named "images", else "cjm")
-//    supplies the rest: megvii => BGR, 0..255, letterbox; cjm => RGB, 0..1, crop.
+//    supplies the rest from conventions_for(family, "") (conventions.h): megvii => BGR, 0..255,
+//    letterbox, 640 x 640 unless the input size is fixed; cjm => RGB, 0..1, crop, 384.
 #pragma once
 
 #include <array>
@@ -25,7 +26,9 @@
 
 #include "yoloxrt/detection.h"
 #include "yoloxrt/image.h"
+#include "yoloxrt/labels.h"  // LabelSet, read_labels_file (DetectorOptions::labels_file)
 #include "yoloxrt/model_metadata.h"
+#include "yoloxrt/onnx_info.h"
 
 namespace yoloxrt {
 
@@ -50,7 +53,7 @@ struct DetectorOptions {
                                        // the metadata's default size
   // For models without yoloxrt metadata only.
   std::optional<Family> family;
-  // A labels file (see read_labels_file); overrides the model's class names and colours.
+  // A labels file (labels.h: read_labels_file); overrides the model's class names and colours.
   std::filesystem::path labels_file;
 
   bool collect_timing = false;  // accumulate TimingStats (a few clock reads per image)
@@ -64,38 +67,13 @@ struct TimingStats {
   uint64_t postprocess_ns = 0;  // decode + threshold + NMS + mapping back
 };
 
-// Names and shapes of a model's inputs and outputs, as ONNX Runtime reports them (-1 = dynamic).
-struct TensorInfo {
-  std::string name;
-  std::vector<int64_t> shape;
-  std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("" when none)
-  std::string element_type;            // "float32", "uint8", ...
-};
-struct ModelIO {
-  std::vector<TensorInfo> inputs;
-  std::vector<TensorInfo> outputs;
-  std::map<std::string, std::string> metadata_props;  // the ONNX model's metadata_props
-  std::string producer_name;
-  std::string graph_name;
-};
-
 // Opens `path` with ONNX Runtime (CPU, no optimisation) and returns its inputs, outputs and
-// metadata. Throws Error(kNotFound) if the file does not exist, Error(kCorrupt) if ONNX Runtime
-// cannot load it, naming the file.
-ModelIO inspect_model(const std::filesystem::path& path);
+// metadata (yoloxrt/onnx_info.h; the graph statistics stay zero). Throws Error(kNotFound) if the
+// file does not exist, Error(kCorrupt) if ONNX Runtime cannot load it, naming the file.
+ModelInfo inspect_model(const std::filesystem::path& path);
 
 // The ONNX model's metadata_props (key -> value). Throws as inspect_model does.
 std::map<std::string, std::string> read_onnx_metadata_props(const std::filesystem::path& path);
-
-// Class names and colours read from a labels file: either one name per line (blank lines and
-// trailing whitespace ignored), or a colormap JSON {"items": [{"label": .., "color": [r, g, b]}]}
-// with colours as floats 0..1 (the cjm tutorial's). `colors` is empty for plain lists (RGB 0..255).
-struct LabelSet {
-  std::vector<std::string> names;
-  std::vector<std::array<uint8_t, 3>> colors;
-};
-// Throws Error(kNotFound)/Error(kIo) if unreadable, Error(kCorrupt) if the JSON is malformed.
-LabelSet read_labels_file(const std::filesystem::path& path);
 
 // Provider names the ONNX Runtime build offers ("CPUExecutionProvider", ...).
 std::vector<std::string> available_providers();
@@ -128,8 +106,8 @@ class Detector {
   // The options after defaults were resolved (resize policy, size, ...).
   virtual const DetectorOptions& options() const = 0;
 
-  // The input size the model runs at: fixed by the model, or the target of the resize plan.
-  // `fixed_input` says whether the model's H and W are fixed.
+  // True if the model fixes its input H and W; options().height and options().width are then that
+  // size.
   virtual bool fixed_input() const = 0;
 
   // The resize plan used for an image of this size.

@@ -2,9 +2,10 @@
 //
 // Text is rendered with FreeType directly and alpha-blended onto the image.
 // Drawing follows the cjm tutorial's look: a box outline 2 px wide in the class colour, and the
-// label "<name>: 91.29%" on a filled box of the class colour above the box (inside it when there is
-// no room above), font size 18 * (image diagonal / 1000) px, black text on light colours and white
-// on dark ones.
+// label "<name>: 91.29%" on a filled box of the class colour above the box, font size
+// 18 * (image diagonal / 1000) px, black text on light colours and white on dark ones. A label
+// that would leave the image or overlap an earlier (higher-scoring) detection's label goes inside
+// its box at the top, else below the box, else inside at the bottom.
 #pragma once
 
 #include <array>

@@ -10,11 +10,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "yoloxrt/checkpoint_folder.h"
 #include "yoloxrt/model_metadata.h"
+#include "yoloxrt/onnx_info.h"
 #include "yoloxrt/tensor.h"
 
 namespace yoloxrt {
@@ -72,26 +74,12 @@ struct CheckpointInfo {
 };
 CheckpointInfo inspect_checkpoint(const std::filesystem::path& path);
 
-// What `yoloxrt info` reports about an ONNX model (parsed with protobuf; nothing is run).
-struct OnnxTensorInfo {
-  std::string name;
-  std::string element_type;       // "float32", "int64", ...
-  std::vector<std::string> dims;  // a number, or the symbolic name of a dynamic dimension
-};
-struct OnnxModelInfo {
-  std::string producer;
-  int64_t ir_version = 0;
-  int64_t opset = 0;
-  std::vector<OnnxTensorInfo> inputs, outputs;
-  std::vector<std::pair<std::string, int>> op_counts;  // by op type, sorted by name
-  int node_count = 0;
-  size_t initializer_count = 0;
-  uint64_t parameter_count = 0;
-  std::map<std::string, std::string> metadata_props;
-  ModelMetadata metadata;  // parsed yoloxrt metadata (has_yoloxrt_metadata false if none)
-};
-// Throws Error(kCorrupt) naming the file if it is not a parseable ONNX model.
-OnnxModelInfo inspect_onnx(const std::filesystem::path& path);
+// What an ONNX model declares (yoloxrt/onnx_info.h), parsed with protobuf; nothing is run. Every
+// field is filled, the graph statistics included; yoloxrt metadata stays in metadata_props (parse
+// it with ModelMetadata::from_props). Throws Error(kCorrupt) if the bytes are not a parseable ONNX
+// model; inspect_onnx names the file (and throws as read_file_bytes does if it is unreadable).
+ModelInfo inspect_onnx_bytes(std::string_view model_bytes);
+ModelInfo inspect_onnx(const std::filesystem::path& path);
 
 // Rewrites a checkpoint in the other family's layout (key names and Focus order), as a torch.save
 // zip archive. Megvii output is wrapped as {"model": state_dict}. Written atomically.

@@ -5,12 +5,14 @@
 // the export layer (the only layer that sees protobuf); numerical verification with ONNX Runtime
 // lives in yoloxrt/model_compare.h and is the caller's job (the CLI does it before writing).
 //
-// Pipeline, in order (each stage also exists as one function in src/export/simplify_passes.h):
-//   parse -> validate (external data, undefined inputs, cycles, unknown ops, checker, strict shape
-//   inference) -> fix input shapes -> [Constant nodes to initializers -> Identity/Dropout removal
-//   -> constant folding + shape folding -> If with constant condition inlined, repeated until
-//   nothing changes] -> BatchNormalization into Conv -> dead nodes -> duplicate initializers ->
-//   unused initializers -> topological sort -> full ONNX check of the result.
+// Pipeline, in order (each stage is one function in src/export/simplify_passes.h, one file in
+// src/export/simplify/, numbered as below):
+//   parse -> validate (validate.cc: external data, undefined inputs, cycles, unknown ops, checker,
+//   strict shape inference) -> 01 fix input shapes -> [02 Constant nodes to initializers -> 03
+//   Identity/Dropout removal -> 04 constant folding + shape folding -> 05 If with constant
+//   condition inlined, repeated until nothing changes] -> 06 BatchNormalization into Conv -> 07
+//   dead nodes -> 08 duplicate initializers -> 09 unused initializers -> 10 topological sort ->
+//   full ONNX check of the result (export/onnx_check.h).
 #pragma once
 
 #include <cstdint>
@@ -36,8 +38,8 @@ struct SimplifyOptions {
 };
 
 struct SimplifyReport {
-  std::map<std::string, int64_t>
-      ops_before;  // op_type -> node count ("domain::op" off the default)
+  // op_type -> node count ("domain::op" outside the default domain), before and after.
+  std::map<std::string, int64_t> ops_before;
   std::map<std::string, int64_t> ops_after;
   int64_t nodes_before = 0;
   int64_t nodes_after = 0;
@@ -52,14 +54,6 @@ struct SimplifyReport {
   int64_t initializers_removed = 0;  // unused after the passes
   uint64_t bytes_before = 0;
   uint64_t bytes_after = 0;
-};
-
-// One graph input as the model declares it (initializers that are also listed as inputs excluded).
-struct ModelInputInfo {
-  std::string name;
-  int32_t elem_type = 0;               // ONNX TensorProto.DataType (1 = float, 7 = int64, ...)
-  std::vector<int64_t> dims;           // -1 where the dim is dynamic
-  std::vector<std::string> dim_names;  // the dim_param ("height") or "" when static / unnamed
 };
 
 // Simplifies a serialized ONNX model. On success returns the report and stores the serialized
@@ -77,9 +71,6 @@ SimplifyReport simplify_model_bytes(std::string_view in_bytes, const SimplifyOpt
 // Reads `path` and calls simplify_model_bytes; errors name `path`.
 SimplifyReport simplify_model_file(const std::filesystem::path& path,
                                    const SimplifyOptions& options, std::string* out_bytes);
-
-// Lists the model's real inputs. Throws Error(kCorrupt) if the bytes do not parse.
-std::vector<ModelInputInfo> model_inputs(std::string_view model_bytes);
 
 // Runs the validation stage alone (see simplify_model_bytes for the errors thrown).
 void validate_model_bytes(std::string_view model_bytes);

@@ -545,7 +545,8 @@ std::vector<Row> rows() {
   r.push_back(detect_row("EmptyImage", 4, "empty.jpg", {"empty"}, [] { return ""; }));
   r.push_back(detect_row("OnePixelImage", 0, "one.png", {},
                          [] { return encode(noise(1, 1, CV_8UC3), ".png"); }, {"one.png"}));
-  r.push_back(detect_row("HugePngRefusedBeforeDecoding", 5, "huge.png", {"20000x20000"},
+  r.push_back(detect_row("HugePngRefusedBeforeDecoding", 5, "huge.png",
+                         {"20000x20000", "--max-megapixels"},
                          [] { return png_declaring(20000, 20000); }));
   r.push_back(detect_row("HugeJpegRefusedBeforeDecoding", 5, "huge.jpg", {"20000x20000"},
                          [] { return jpeg_declaring(20000, 20000); }));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "yoloxrt/error.h"
 
@@ -65,6 +66,46 @@ void ProgressBar::update(size_t done, const std::filesystem::path& current) {
 
 void ProgressBar::finish() {
   if (enabled_) std::fprintf(stderr, "\n");
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t end = s.find(',', pos);
+    if (end == std::string::npos) end = s.size();
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::filesystem::path canonical_or_absolute(const std::filesystem::path& p) {
+  std::error_code ec;
+  std::filesystem::path c = std::filesystem::weakly_canonical(p, ec);
+  return ec ? std::filesystem::absolute(p) : c;
+}
+
+void apply_model_flags(const ModelFlags& f, DetectorOptions& o) {
+  o.threads = f.threads;
+  o.providers = split_list(f.ep);
+  if (!f.resize.empty()) o.resize = parse_resize_policy(f.resize);
+  if (!f.size.empty()) {
+    const auto [h, w] = parse_size(f.size, "--size");
+    o.height = h;
+    o.width = w;
+  }
+  if (!f.family.empty()) o.family = parse_family(f.family);
+  o.labels_file = f.labels;
+}
+
+uint64_t limit_image_pixels(double max_megapixels) {
+  if (!(max_megapixels > 0 && max_megapixels <= 1e6))
+    throw Error(ErrorKind::kInvalidArgument,
+                "--max-megapixels must be in (0, 1000000], got " + std::to_string(max_megapixels));
+  const auto pixels = static_cast<uint64_t>(max_megapixels * 1e6);
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(pixels).c_str(), /*overwrite=*/0);
+  return pixels;
 }
 
 }  // namespace yoloxrt::cli

@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "yoloxrt/detector.h"
 
 namespace yoloxrt::cli {
 
@@ -31,5 +34,27 @@ class ProgressBar {
   size_t total_;
   bool enabled_;
 };
+
+// "a,b,,c" -> {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> split_list(const std::string& s);
+
+// The canonical path when it can be resolved (missing leaf allowed), else the absolute one: for
+// comparing outputs with inputs.
+std::filesystem::path canonical_or_absolute(const std::filesystem::path& p);
+
+// The model-side flags that commands running a Detector share (detect, eval).
+struct ModelFlags {
+  std::string size, resize, family, labels, ep;
+  int threads = 0;
+};
+// Sets the matching DetectorOptions fields (threads, providers, resize, size, family, labels).
+// Throws Error(kInvalidArgument) naming the flag for bad values.
+void apply_model_flags(const ModelFlags& flags, DetectorOptions& options);
+
+// Checks --max-megapixels (in (0, 10^6]) and sets OpenCV's own decoder limit to it, unless the
+// user set OPENCV_IO_MAX_IMAGE_PIXELS: decode_image enforces the limit on images itself, so this
+// covers video frames; OpenCV reads it once, at the first decode (call before any).
+// Returns the limit in pixels. Throws Error(kInvalidArgument).
+uint64_t limit_image_pixels(double max_megapixels);
 
 }  // namespace yoloxrt::cli

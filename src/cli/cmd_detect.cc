@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,8 +15,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "yoloxrt/detector.h"
@@ -26,12 +23,12 @@
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/image.h"
 #include "yoloxrt/image_header.h"
+#include "yoloxrt/results.h"
 #include "yoloxrt/video.h"
 
 namespace yoloxrt::cli {
 namespace {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 struct DetectArgs {
   std::string model;
@@ -50,18 +47,6 @@ struct WorkItem {
   fs::path output;  // where the annotated copy goes
   bool video = false;
 };
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-fs::path canonical_or_absolute(const fs::path& p) {
-  std::error_code ec;
-  fs::path c = fs::weakly_canonical(p, ec);
-  return ec ? fs::absolute(p) : c;
-}
 
 // Expands the INPUT arguments: files as given, folders recursively (sorted, image extensions
 // only). Missing inputs are kept so that they are reported like any other failure.
@@ -109,35 +94,36 @@ void check_outputs(const std::vector<WorkItem>& items, const DetectArgs& a) {
   if (!a.coco_path.empty()) refuse_input(a.coco_path, "COCO results");
 }
 
-json detection_json(const Detection& d, const std::vector<std::string>& names) {
-  return {{"label", class_label(names, d.class_id)},
-          {"class_id", d.class_id},
-          {"score", d.score},
-          {"box", {d.box.x1, d.box.y1, d.box.x2, d.box.y2}}};
-}
-
-// COCO category ids of the 80 classes (the 2017 annotation files skip some ids).
-int coco_category_id(int class_id) {
-  static const int kIds[80] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 13, 14, 15, 16, 17,
-                               18, 19, 20, 21, 22, 23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36,
-                               37, 38, 39, 40, 41, 42, 43, 44, 46, 47, 48, 49, 50, 51, 52, 53,
-                               54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 67, 70, 72, 73,
-                               74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90};
-  return class_id >= 0 && class_id < 80 ? kIds[class_id] : class_id;
-}
-
 class DetectRun {
  public:
   DetectRun(const DetectArgs& a, const Detector& det) : a_(a), det_(det) {
     names_ = det.metadata().class_names;
     colors_ = det.metadata().colors;
     draw_.font_path = a.font;
-    coco_ids_ = names_ == coco_class_names();
+    // Written as results arrive, so memory stays bounded; renamed into place by finish().
+    if (!a.json_path.empty() && a.json_path != "-")
+      json_ = ResultsWriter::open(a.json_path, ResultsFormat::kJson, {names_, {}});
+    if (!a.coco_path.empty()) {
+      CocoCategoryMap categories;
+      if (names_ == coco_class_names()) {
+        const auto ids = coco80_category_ids();
+        categories.category_ids.assign(ids.begin(), ids.end());
+      }
+      coco_ = ResultsWriter::open(a.coco_path, ResultsFormat::kCoco, {{}, std::move(categories)});
+    }
   }
 
   void image(const WorkItem& item, size_t index) {
     // decode_image checks the declared size on the header before any codec runs.
-    ImageBuffer img = load_image(item.input, max_pixels());
+    ImageBuffer img;
+    try {
+      img = load_image(item.input, max_pixels());
+    } catch (const Error& e) {
+      // The library states the limit; the CLI names the flag that sets it.
+      if (e.kind() == ErrorKind::kUnsupported && e.message().find("megapixels") != std::string::npos)
+        throw Error(e.kind(), e.message() + " (--max-megapixels)", e.file());
+      throw;
+    }
     Image view = img.view();
     const auto dets = det_.detect(view);
     record(item.input.string(), std::nullopt, view, dets, index);
@@ -184,40 +170,22 @@ class DetectRun {
   uint64_t max_pixels() const { return static_cast<uint64_t>(a_.max_megapixels * 1e6); }
 
   void finish() {
-    if (!a_.json_path.empty() && a_.json_path != "-")
-      write_file_atomic(a_.json_path, json_records_.dump(1) + "\n");
-    if (!a_.coco_path.empty()) write_file_atomic(a_.coco_path, coco_.dump(1) + "\n");
+    if (json_) json_->close();
+    if (coco_) coco_->close();
   }
 
  private:
   void record(const std::string& name, std::optional<size_t> frame, const Image& view,
               const std::vector<Detection>& dets, size_t index) {
-    if (!a_.json_path.empty()) {
-      json j = {{"image", name}, {"width", view.width}, {"height", view.height}};
-      if (frame) j["frame"] = *frame;
-      json arr = json::array();
-      for (const auto& d : dets) arr.push_back(detection_json(d, names_));
-      j["detections"] = std::move(arr);
-      if (a_.json_path == "-") {
-        std::printf("%s\n", j.dump().c_str());
-        std::fflush(stdout);
-      } else {
-        json_records_.push_back(std::move(j));
-      }
+    if (a_.json_path.empty() && !coco_) return;
+    ImageResult r{name, std::nullopt, view.width, view.height, dets};
+    if (frame) r.frame = static_cast<int64_t>(*frame);
+    if (a_.json_path == "-") {
+      std::printf("%s\n", detection_json(r, names_).c_str());
+      std::fflush(stdout);
     }
-    if (!a_.coco_path.empty()) {
-      // Numeric file stems are COCO image ids; other names get their position among the inputs.
-      const std::string stem = fs::path(name).stem().string();
-      json image_id = static_cast<int64_t>(index);
-      if (!stem.empty() && stem.size() < 18 &&
-          std::all_of(stem.begin(), stem.end(), [](unsigned char c) { return std::isdigit(c); }))
-        image_id = std::stoll(stem);
-      for (const auto& d : dets)
-        coco_.push_back({{"image_id", image_id},
-                         {"category_id", coco_ids_ ? coco_category_id(d.class_id) : d.class_id},
-                         {"bbox", {d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1}},
-                         {"score", d.score}});
-    }
+    if (json_) json_->add(r, index);
+    if (coco_) coco_->add(r, index);
   }
 
   void summary(const WorkItem& item, size_t n) {
@@ -231,34 +199,12 @@ class DetectRun {
   std::vector<std::string> names_;
   std::vector<Rgb> colors_;
   DrawOptions draw_;
-  bool coco_ids_ = false;
   bool progress_active_ = false;
-  json json_records_ = json::array();
-  json coco_ = json::array();
+  std::unique_ptr<ResultsWriter> json_, coco_;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t end = s.find(',', pos);
-    if (end == std::string::npos) end = s.size();
-    std::string item = s.substr(pos, end - pos);
-    if (!item.empty()) out.push_back(item);
-    pos = end + 1;
-  }
-  return out;
-}
-
 void run_detect(const DetectArgs& a, int& exit_code) {
-  if (!(a.max_megapixels > 0 && a.max_megapixels <= 1e6))
-    throw Error(ErrorKind::kInvalidArgument, "--max-megapixels must be in (0, 1000000], got " +
-                                                 std::to_string(a.max_megapixels));
-  // OpenCV's own limit backs ours up for formats whose header read_image_header does not parse,
-  // and for video frames. It is read once, at the first decode: set it before anything decodes,
-  // unless the user chose one.
-  const std::string cv_limit = std::to_string(static_cast<uint64_t>(a.max_megapixels * 1e6));
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", cv_limit.c_str(), /*overwrite=*/0);
+  limit_image_pixels(a.max_megapixels);
   std::vector<WorkItem> items = collect_items(a);
   if (items.empty()) {
     std::string names;
@@ -268,21 +214,12 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   check_outputs(items, a);
 
   DetectorOptions o;
-  o.threads = a.threads;
-  o.providers = split_list(a.ep);
+  apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
   o.cache_path = a.cache;
   o.conf = a.conf;
   o.iou = a.iou;
   o.per_class = a.per_class;
   o.max_det = a.max_det;
-  if (!a.resize.empty()) o.resize = parse_resize_policy(a.resize);
-  if (!a.size.empty()) {
-    const auto [h, w] = parse_size(a.size, "--size");
-    o.height = h;
-    o.width = w;
-  }
-  if (!a.family.empty()) o.family = parse_family(a.family);
-  o.labels_file = a.labels;
   if (!a.font.empty() && !fs::exists(a.font))
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
   const auto detector = Detector::open(a.model, o);

@@ -27,6 +27,9 @@ struct ExportArgs {
 void run_export(const ExportArgs& a) {
   ExportOptions o;
   if (!a.model_type.empty()) o.model_type = a.model_type;
+  // The library states option problems in its own terms; flag pairings are named here.
+  if ((a.depth > 0) != (a.width > 0))
+    throw Error(ErrorKind::kInvalidArgument, "--depth and --width must be given together");
   if (a.depth > 0) o.depth = a.depth;
   if (a.width > 0) o.width = a.width;
   o.scale_input = a.scale_input;
@@ -37,7 +40,12 @@ void run_export(const ExportArgs& a) {
   if (a.raw) o.output_format = OutputFormat::kRaw;
   if (!a.output_format.empty()) o.output_format = parse_output_format(a.output_format);
   if (!a.mean.empty()) o.mean = parse_triple(a.mean, "--mean");
-  if (!a.std.empty()) o.std = parse_triple(a.std, "--std");
+  if (!a.std.empty()) {
+    o.std = parse_triple(a.std, "--std");
+    for (float v : *o.std)
+      if (!(v > 0.f))
+        throw Error(ErrorKind::kInvalidArgument, "--std entries must be positive, got " + a.std);
+  }
   if (a.rgb && a.bgr)
     throw Error(ErrorKind::kInvalidArgument, "--rgb and --bgr exclude each other");
   if (a.rgb) o.channel_order = ChannelOrder::kRGB;

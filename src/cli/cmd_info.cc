@@ -14,26 +14,29 @@ namespace {
 
 using nlohmann::json;
 
-std::string join_dims(const std::vector<std::string>& d) {
-  std::string s = "[";
-  for (size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + d[i];
-  return s + "]";
-}
-
 void info_onnx(const std::filesystem::path& p, bool as_json) {
-  const OnnxModelInfo i = inspect_onnx(p);
-  const ModelMetadata& m = i.metadata;
+  const ModelInfo i = inspect_onnx(p);
+  ModelMetadata m;
+  try {
+    m = ModelMetadata::from_props(i.metadata_props);
+  } catch (const Error& e) {
+    throw e.with_file(p.string());
+  }
+  const std::string producer = i.producer_name + " " + i.producer_version;
   if (as_json) {
     json j;
     j["kind"] = "onnx";
     j["file"] = p.string();
-    j["producer"] = i.producer;
+    j["producer"] = producer;
     j["ir_version"] = i.ir_version;
     j["opset"] = i.opset;
-    auto tensors = [](const std::vector<OnnxTensorInfo>& v) {
+    auto tensors = [](const std::vector<TensorInfo>& v) {
       json a = json::array();
-      for (const auto& t : v)
-        a.push_back({{"name", t.name}, {"type", t.element_type}, {"shape", t.dims}});
+      for (const auto& t : v) {
+        json shape = json::array();
+        for (size_t k = 0; k < t.shape.size(); ++k) shape.push_back(t.dim_string(k));
+        a.push_back({{"name", t.name}, {"type", t.element_type}, {"shape", shape}});
+      }
       return a;
     };
     j["inputs"] = tensors(i.inputs);
@@ -46,14 +49,14 @@ void info_onnx(const std::filesystem::path& p, bool as_json) {
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("%s: ONNX model, producer %s, IR %lld, opset %lld\n", p.c_str(), i.producer.c_str(),
+  std::printf("%s: ONNX model, producer %s, IR %lld, opset %lld\n", p.c_str(), producer.c_str(),
               static_cast<long long>(i.ir_version), static_cast<long long>(i.opset));
   for (const auto& t : i.inputs)
     std::printf("  input  %s %s %s\n", t.name.c_str(), t.element_type.c_str(),
-                join_dims(t.dims).c_str());
+                t.shape_string().c_str());
   for (const auto& t : i.outputs)
     std::printf("  output %s %s %s\n", t.name.c_str(), t.element_type.c_str(),
-                join_dims(t.dims).c_str());
+                t.shape_string().c_str());
   std::printf("  %d nodes, %zu initializers, %llu parameters\n  ops:", i.node_count,
               i.initializer_count, static_cast<unsigned long long>(i.parameter_count));
   for (const auto& [op, n] : i.op_counts) std::printf(" %s×%d", op.c_str(), n);

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "core/strings.h"
 #include "yoloxrt/error.h"
+#include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/model_compare.h"
 #include "yoloxrt/simplify.h"
@@ -56,20 +58,9 @@ std::pair<std::string, std::vector<int64_t>> parse_input_shape(const std::string
   return {spec.substr(0, colon), dims};
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string dims_string(const std::vector<int64_t>& d) {
-  std::string s = "[";
-  for (size_t k = 0; k < d.size(); ++k) s += (k ? "," : "") + std::to_string(d[k]);
-  return s + "]";
-}
-
 // Concrete shapes for the check: --input-shape, else the model's static dims, else a default
 // chosen from the dim's name/position (printed, so the user knows what was tested).
-std::vector<InputShape> check_shapes(const std::vector<ModelInputInfo>& inputs,
+std::vector<InputShape> check_shapes(const std::vector<TensorInfo>& inputs,
                                      const std::map<std::string, std::vector<int64_t>>& fixed) {
   std::vector<InputShape> shapes;
   for (const auto& in : inputs) {
@@ -77,26 +68,26 @@ std::vector<InputShape> check_shapes(const std::vector<ModelInputInfo>& inputs,
     if (auto it = fixed.find(in.name); it != fixed.end()) {
       s.dims = it->second;
       std::printf("  check input %s %s (from --input-shape)\n", in.name.c_str(),
-                  dims_string(s.dims).c_str());
+                  core::shape_to_string(s.dims).c_str());
       shapes.push_back(std::move(s));
       continue;
     }
     std::string notes;
-    for (size_t k = 0; k < in.dims.size(); ++k) {
-      if (in.dims[k] >= 0) {
-        s.dims.push_back(in.dims[k]);
+    for (size_t k = 0; k < in.shape.size(); ++k) {
+      if (in.shape[k] >= 0) {
+        s.dims.push_back(in.shape[k]);
         continue;
       }
-      const std::string name = lower(in.dim_names[k]);
+      const std::string name = core::to_lower(in.dim_names[k]);
       const bool image_dim = name.find("height") != std::string::npos ||
                              name.find("width") != std::string::npos || name == "h" ||
-                             name == "w" || (in.dims.size() == 4 && k >= 2 && name.empty());
+                             name == "w" || (in.shape.size() == 4 && k >= 2 && name.empty());
       const int64_t v = image_dim ? kDefaultImageDim : 1;
       s.dims.push_back(v);
       notes += " dim " + std::to_string(k) + " '" + in.dim_names[k] + "' -> " + std::to_string(v) +
                (image_dim ? " (image dim default)" : " (batch/other default)") + ";";
     }
-    std::printf("  check input %s %s%s%s\n", in.name.c_str(), dims_string(s.dims).c_str(),
+    std::printf("  check input %s %s%s%s\n", in.name.c_str(), core::shape_to_string(s.dims).c_str(),
                 notes.empty() ? "" : ":", notes.c_str());
     shapes.push_back(std::move(s));
   }
@@ -150,11 +141,14 @@ void run_simplify(const SimplifyArgs& args) {
   const std::string_view in_bytes(reinterpret_cast<const char*>(raw.data()), raw.size());
   std::string out_bytes;
   SimplifyReport report;
-  std::vector<ModelInputInfo> inputs;
+  std::vector<TensorInfo> inputs;
   try {
     report = simplify_model_bytes(in_bytes, options, &out_bytes);
-    inputs = model_inputs(in_bytes);
+    inputs = inspect_onnx_bytes(in_bytes).inputs;
   } catch (const Error& e) {
+    // The library's only invalid arguments are the fixed input shapes: name the flag.
+    if (e.kind() == ErrorKind::kInvalidArgument)
+      throw Error(e.kind(), "--input-shape: " + e.message(), args.input);
     throw e.with_file(args.input);
   }
   const double t_simplify =
@@ -175,7 +169,7 @@ void run_simplify(const SimplifyArgs& args) {
     }
     for (const auto& d : cmp.outputs)
       std::printf("  output %s %s: max |diff| %.3g, max |ref| %.3g, relative %.3g\n",
-                  d.name.c_str(), dims_string(d.shape).c_str(), d.max_abs_diff, d.max_abs_ref,
+                  d.name.c_str(), core::shape_to_string(d.shape).c_str(), d.max_abs_diff, d.max_abs_ref,
                   d.rel_diff);
     std::printf(
         "  check took %.2f s; relative diff = max|orig - simplified| / max|orig| per output\n",

@@ -55,14 +55,20 @@ ColorMap parse_colormap(std::string_view text) {
     if (!item.is_object() || !item.contains("label") || !item["label"].is_string())
       throw Error(ErrorKind::kCorrupt, where + " has no string 'label'");
     cm.labels.push_back(item["label"].get<std::string>());
-    std::array<uint8_t, 3> rgb{128, 128, 128};
-    if (item.contains("color")) {
-      const auto c = triple(item["color"], where + ".color");
-      const bool unit = std::all_of(c.begin(), c.end(), [](float v) { return v <= 1.f; });
-      for (int k = 0; k < 3; ++k) {
-        const float v = unit ? c[k] * 255.f : c[k];
-        rgb[k] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-      }
+    // Colours are all or nothing: a class without one would be drawn in a colour no file chose.
+    const bool has_color = item.contains("color");
+    if (cm.labels.size() > 1 && has_color == cm.colors.empty())
+      throw Error(ErrorKind::kCorrupt,
+                  where + (has_color ? " has a 'color' but earlier items do not"
+                                     : " has no 'color' but earlier items do"));
+    if (!has_color) continue;
+    const auto c = triple(item["color"], where + ".color");
+    // The tutorial stores floats 0..1; a colour with a component above 1 is read as 0..255.
+    const bool unit = std::all_of(c.begin(), c.end(), [](float v) { return v <= 1.f; });
+    std::array<uint8_t, 3> rgb{};
+    for (int k = 0; k < 3; ++k) {
+      const float v = unit ? c[k] * 255.f : c[k];
+      rgb[k] = static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
     }
     cm.colors.push_back(rgb);
   }

@@ -1,7 +1,9 @@
 #include "yoloxrt/image_header.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "yoloxrt/error.h"
 
@@ -129,21 +131,114 @@ std::optional<ImageHeaderInfo> pnm(Bytes b) {
   return ImageHeaderInfo{"pnm", dims[0], dims[1]};
 }
 
+std::optional<ImageHeaderInfo> j2k_codestream(Bytes b, size_t at) {
+  // SOC (FF 4F), then the SIZ segment (FF 51): Lsiz (2), Rsiz (2), Xsiz, Ysiz, XOsiz, YOsiz (BE 4
+  // each). The image is Xsiz - XOsiz by Ysiz - YOsiz; the decoder allocates from these fields.
+  if (at > b.size() || b.size() - at < 24) return std::nullopt;
+  if (be16(b, at) != 0xFF4F || be16(b, at + 2) != 0xFF51) return std::nullopt;
+  const uint64_t x = be32(b, at + 8), y = be32(b, at + 12);
+  const uint64_t x0 = be32(b, at + 16), y0 = be32(b, at + 20);
+  if (x0 >= x || y0 >= y) return std::nullopt;
+  return ImageHeaderInfo{"jpeg2000", x - x0, y - y0};
+}
+
+std::optional<ImageHeaderInfo> jp2(Bytes b) {
+  // A sequence of boxes: length (BE 4; 1 = a BE 8-byte length follows the type, 0 = to the end of
+  // the file), type (4). The contiguous codestream box 'jp2c' holds SOC and SIZ.
+  size_t at = 0;
+  while (b.size() - at >= 8) {
+    uint64_t len = be32(b, at);
+    size_t header = 8;
+    if (len == 1) {
+      if (b.size() - at < 16) return std::nullopt;
+      len = (uint64_t{be32(b, at + 8)} << 32) | be32(b, at + 12);
+      header = 16;
+    } else if (len == 0) {
+      len = b.size() - at;
+    }
+    if (len < header) return std::nullopt;
+    if (std::memcmp(b.data() + at + 4, "jp2c", 4) == 0) return j2k_codestream(b, at + header);
+    if (len > b.size() - at) return std::nullopt;
+    at += static_cast<size_t>(len);
+  }
+  return std::nullopt;
+}
+
+bool is_pnm(Bytes b) {
+  // OpenCV's PxM decoder wants white space after "P1".."P6".
+  return b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' &&
+         (b[2] == ' ' || b[2] == '\t' || b[2] == '\n' || b[2] == '\r' || b[2] == '\v' ||
+          b[2] == '\f');
+}
+
+// The one table of image signatures: read_image_header finds the size reader here and
+// decode_image its accept list (`decodable`: OpenCV 4.6 has a codec for it).
+struct FormatEntry {
+  ImageFormat format;
+  bool (*matches)(Bytes);
+  std::optional<ImageHeaderInfo> (*read_size)(Bytes);
+};
+
+const FormatEntry kFormats[] = {
+    {{"jpeg", "JPEG", true},
+     [](Bytes b) { return starts_with(b, "\xFF\xD8\xFF", 3); },
+     jpeg},
+    {{"png", "PNG", true},
+     [](Bytes b) { return starts_with(b, "\x89PNG\r\n\x1a\n", 8); },
+     png},
+    {{"bmp", "BMP", true}, [](Bytes b) { return starts_with(b, "BM", 2); }, bmp},
+    {{"tiff", "TIFF", true},
+     [](Bytes b) { return starts_with(b, "II*\0", 4) || starts_with(b, "MM\0*", 4); },
+     [](Bytes b) { return b.size() >= 8 ? tiff(b) : std::nullopt; }},
+    {{"webp", "WebP", true},
+     [](Bytes b) {
+       return starts_with(b, "RIFF", 4) && b.size() >= 12 && std::memcmp(b.data() + 8, "WEBP", 4) == 0;
+     },
+     webp},
+    {{"pnm", "PNM", true}, is_pnm, pnm},
+    {{"jpeg2000", "JPEG 2000", true},
+     [](Bytes b) { return starts_with(b, "\0\0\0\x0CjP  \r\n\x87\n", 12); },
+     jp2},
+    {{"jpeg2000", "JPEG 2000", true},
+     [](Bytes b) { return starts_with(b, "\xFF\x4F\xFF\x51", 4); },
+     [](Bytes b) { return j2k_codestream(b, 0); }},
+    {{"gif", "GIF", false},
+     [](Bytes b) { return starts_with(b, "GIF87a", 6) || starts_with(b, "GIF89a", 6); },
+     [](Bytes b) {
+       return b.size() >= 10 ? std::optional(ImageHeaderInfo{"gif", le16(b, 6), le16(b, 8)})
+                             : std::nullopt;
+     }},
+};
+
+const FormatEntry* find_format(Bytes b) {
+  for (const FormatEntry& e : kFormats)
+    if (e.matches(b)) return &e;
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<ImageHeaderInfo> read_image_header(std::span<const uint8_t> bytes) {
-  if (starts_with(bytes, "\x89PNG\r\n\x1a\n", 8)) return png(bytes);
-  if (starts_with(bytes, "\xFF\xD8\xFF", 3)) return jpeg(bytes);
-  if (starts_with(bytes, "BM", 2)) return bmp(bytes);
-  if ((starts_with(bytes, "GIF87a", 6) || starts_with(bytes, "GIF89a", 6)) && bytes.size() >= 10)
-    return ImageHeaderInfo{"gif", le16(bytes, 6), le16(bytes, 8)};
-  if (starts_with(bytes, "RIFF", 4) && bytes.size() >= 12 &&
-      std::memcmp(bytes.data() + 8, "WEBP", 4) == 0)
-    return webp(bytes);
-  if ((starts_with(bytes, "II*\0", 4) || starts_with(bytes, "MM\0*", 4)) && bytes.size() >= 8)
-    return tiff(bytes);
-  if (bytes.size() >= 3 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6') return pnm(bytes);
-  return std::nullopt;
+  const FormatEntry* e = find_format(bytes);
+  return e ? e->read_size(bytes) : std::nullopt;
+}
+
+const ImageFormat* identify_image_format(std::span<const uint8_t> bytes) {
+  const FormatEntry* e = find_format(bytes);
+  return e ? &e->format : nullptr;
+}
+
+std::string decodable_image_formats() {
+  std::vector<const char*> names;
+  for (const FormatEntry& e : kFormats)
+    if (e.format.decodable &&
+        std::none_of(names.begin(), names.end(),
+                     [&](const char* n) { return std::strcmp(n, e.format.display) == 0; }))
+      names.push_back(e.format.display);
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += std::string(i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
 }
 
 void check_image_pixels(std::span<const uint8_t> bytes, const std::string& name,
@@ -157,7 +252,7 @@ void check_image_pixels(std::span<const uint8_t> bytes, const std::string& name,
   char buf[160];
   std::snprintf(buf, sizeof buf,
                 "the %s header declares %llux%llu pixels (%.1f megapixels), over the limit of "
-                "%.1f megapixels (--max-megapixels); not decoded",
+                "%.1f megapixels; not decoded",
                 info->format, static_cast<unsigned long long>(info->width),
                 static_cast<unsigned long long>(info->height), static_cast<double>(pixels) / 1e6,
                 static_cast<double>(max_pixels) / 1e6);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "core/strings.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::core {
@@ -590,28 +591,29 @@ bool storage_dtype_is_float(StorageDtype dtype) {
          dtype == StorageDtype::kBFloat16 || dtype == StorageDtype::kFloat64;
 }
 
-const char* storage_dtype_name(StorageDtype dtype) {
+std::string storage_dtype_name(StorageDtype dtype) {
+  // The ONNX element type of the same name (core/strings.h holds the one table of names).
   switch (dtype) {
     case StorageDtype::kFloat32:
-      return "float32";
+      return element_type_name(kOnnxFloat);
     case StorageDtype::kFloat16:
-      return "float16";
+      return element_type_name(kOnnxFloat16);
     case StorageDtype::kBFloat16:
-      return "bfloat16";
+      return element_type_name(kOnnxBFloat16);
     case StorageDtype::kFloat64:
-      return "float64";
+      return element_type_name(kOnnxDouble);
     case StorageDtype::kInt64:
-      return "int64";
+      return element_type_name(kOnnxInt64);
     case StorageDtype::kInt32:
-      return "int32";
+      return element_type_name(kOnnxInt32);
     case StorageDtype::kInt16:
-      return "int16";
+      return element_type_name(kOnnxInt16);
     case StorageDtype::kInt8:
-      return "int8";
+      return element_type_name(kOnnxInt8);
     case StorageDtype::kUInt8:
-      return "uint8";
+      return element_type_name(kOnnxUint8);
     case StorageDtype::kBool:
-      return "bool";
+      return element_type_name(kOnnxBool);
   }
   return "?";
 }
@@ -669,7 +671,7 @@ void convert_to_float32(StorageDtype dtype, const uint8_t* src, size_t count, si
     default:
       throw Error(
           ErrorKind::kInvalidArgument,
-          std::string("convert_to_float32: ") + storage_dtype_name(dtype) + " is not a float type");
+          "convert_to_float32: " + storage_dtype_name(dtype) + " is not a float type");
   }
 }
 

@@ -39,7 +39,7 @@ size_t storage_dtype_size(StorageDtype dtype);
 // True for float32/float16/bfloat16/float64: the types readers convert to float32.
 bool storage_dtype_is_float(StorageDtype dtype);
 // "float32", "int64", ...
-const char* storage_dtype_name(StorageDtype dtype);
+std::string storage_dtype_name(StorageDtype dtype);
 
 // Converts `count` little-endian elements of `dtype`, `src_stride` elements apart, starting at
 // `src`, into float32 at `dst` (contiguous). float16 and bfloat16 are widened exactly (NaN, Inf and

@@ -95,6 +95,35 @@ TEST(SafetensorsTest, ReadStateDictFileDispatches) {
   }
 }
 
+// The one sniffer decides by the bytes, never by the file name: the exporter used to send every
+// file not named *.safetensors to the torch reader.
+TEST(CheckpointFormatTest, SniffedFromBytesNotFromTheName) {
+  const std::string st = sample_file();
+  EXPECT_EQ(sniff_checkpoint_format(as_bytes(st)), CheckpointFormat::kSafetensors);
+  EXPECT_EQ(sniff_checkpoint_format(as_bytes("PK\x03\x04")), CheckpointFormat::kTorchZip);
+  EXPECT_EQ(sniff_checkpoint_format(as_bytes("PK")), CheckpointFormat::kTorchZip);
+  EXPECT_EQ(sniff_checkpoint_format(as_bytes(std::string("\x80\x02", 2))),
+            CheckpointFormat::kTorchPickle);
+  EXPECT_EQ(sniff_checkpoint_format(as_bytes("")), CheckpointFormat::kUnknown);
+  EXPECT_EQ(sniff_checkpoint_format(as_bytes(std::string(8, '\0') + "[")),
+            CheckpointFormat::kUnknown);
+
+  testing::TempDir dir;
+  write_file_atomic(dir / "weights.pth", st);
+  EXPECT_EQ(read_state_dict_file(dir / "weights.pth").size(), 4u);
+  write_file_atomic(dir / "junk.pth", std::string(64, 'x'));
+  try {
+    read_state_dict_file(dir / "junk.pth");
+    FAIL() << "junk was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
+    EXPECT_NE(e.file().find("junk.pth"), std::string::npos);
+    EXPECT_NE(e.message().find("not a checkpoint"), std::string::npos) << e.what();
+    EXPECT_NE(e.message().find("78 78 78 78"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_state_dict(as_bytes("")), Error);
+}
+
 TEST(SafetensorsTest, TooSmallAndHeaderLargerThanFile) {
   expect_error("", ErrorKind::kCorrupt, "too small");
   expect_error("1234567", ErrorKind::kCorrupt, "too small");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/strings.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt {
@@ -12,14 +13,7 @@ int64_t Tensor::numel() const {
   return n;
 }
 
-std::string Tensor::shape_string() const {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
+std::string Tensor::shape_string() const { return core::shape_to_string(shape); }
 
 void StateDict::set(const std::string& name, Tensor tensor) {
   auto [it, inserted] = tensors_.insert_or_assign(name, std::move(tensor));

@@ -214,18 +214,4 @@ StateDict read_torch_checkpoint(std::span<const uint8_t> bytes, const ReadLimits
   return out;
 }
 
-StateDict read_state_dict_file(const std::filesystem::path& path, const ReadLimits& limits) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
-  try {
-    // Zip archives start with "PK"; legacy torch.save pickles with PROTO (0x80). Both go to the
-    // torch reader, which explains the legacy case; everything else is tried as safetensors.
-    if (!bytes.empty() &&
-        (bytes[0] == 0x80 || (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] == 'K')))
-      return read_torch_checkpoint(bytes, limits);
-    return read_safetensors(bytes, limits);
-  } catch (const Error& e) {
-    throw e.with_file(path.string());
-  }
-}
-
 }  // namespace yoloxrt

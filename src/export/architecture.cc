@@ -1,5 +1,6 @@
 #include "export/architecture.h"
 
+#include <algorithm>
 #include <cfenv>
 #include <cmath>
 #include <cstdio>
@@ -15,7 +16,7 @@ struct VariantRow {
   double deepen, widen;
   bool depthwise;
 };
-// YOLOX-SPEC §1.
+// Megvii's exps/default/*.py factors per variant (docs/ARCHITECTURE.md, "Export data path").
 constexpr VariantRow kVariants[] = {
     {"yolox_nano", 0.33, 0.25, true}, {"yolox_tiny", 0.33, 0.375, false},
     {"yolox_s", 0.33, 0.5, false},    {"yolox_m", 0.67, 0.75, false},
@@ -36,7 +37,7 @@ struct PrefixRule {
   const char* cjm;
   bool csp;  // a CSP layer: its children are renamed too
 };
-// YOLOX-SPEC §3 key table.
+// The one key table between the families (docs/ARCHITECTURE.md, "Adding a checkpoint layout").
 constexpr PrefixRule kPrefixRules[] = {
     {"backbone.backbone.stem", "backbone.stem", false},
     {"backbone.backbone.dark2.0", "backbone.stage1.0", false},
@@ -121,17 +122,18 @@ std::optional<Architecture> architecture_for_type(const std::string& model_type)
 Family detect_family(const StateDict& state) {
   size_t megvii = 0, cjm = 0;
   std::vector<std::string> unknown;
+  // A key belongs to the family whose side of kPrefixRules (the one key table) it starts with.
+  auto under_a_prefix = [](const std::string& key, const char* PrefixRule::*side) {
+    return std::any_of(std::begin(kPrefixRules), std::end(kPrefixRules),
+                       [&](const PrefixRule& r) { return starts_with_component(key, r.*side); });
+  };
   for (const auto& k : state.names()) {
-    if (k.rfind("backbone.backbone.", 0) == 0 || k.rfind("head.", 0) == 0 ||
-        k.rfind("backbone.lateral_conv0", 0) == 0 || k.rfind("backbone.C3_", 0) == 0 ||
-        k.rfind("backbone.reduce_conv1", 0) == 0 || k.rfind("backbone.bu_conv", 0) == 0) {
+    if (under_a_prefix(k, &PrefixRule::megvii))
       ++megvii;
-    } else if (k.rfind("backbone.stem.", 0) == 0 || k.rfind("backbone.stage", 0) == 0 ||
-               k.rfind("neck.", 0) == 0 || k.rfind("bbox_head.", 0) == 0) {
+    else if (under_a_prefix(k, &PrefixRule::cjm))
       ++cjm;
-    } else if (unknown.size() < 5) {
+    else if (unknown.size() < 5)
       unknown.push_back(k);
-    }
   }
   if (megvii > 0 && cjm == 0) return Family::kMegvii;
   if (cjm > 0 && megvii == 0) return Family::kCjm;

@@ -1,8 +1,8 @@
 // The one internal description of a YOLOX network, shared by both families.
 //
-// Parameters are named canonically with the cjm family's names (YOLOX-SPEC §3); a Megvii state dict
-// is renamed into them (and its Focus stem weight permuted) by canonicalize_state_dict, so a single
-// graph builder serves both families. Depthwise-separable blocks (Megvii nano) add `.dconv` and
+// Parameters are named canonically with the cjm family's names; a Megvii state dict is renamed into
+// them (and its Focus stem weight permuted) by canonicalize_state_dict, so a single graph builder
+// serves both families (docs/ARCHITECTURE.md, "Adding a checkpoint layout"). Depthwise-separable blocks (Megvii nano) add `.dconv` and
 // `.pconv` sub-blocks under the canonical name of the block they replace.
 #pragma once
 
@@ -32,7 +32,8 @@ struct Architecture {
   std::string describe() const;
 };
 
-// The table of YOLOX-SPEC §1. Returns nullopt for an unknown name.
+// The variant table (Megvii's exps/default factors; docs/ARCHITECTURE.md, "Export data path").
+// Returns nullopt for an unknown name.
 std::optional<Architecture> architecture_for_type(const std::string& model_type);
 
 // Channels and block counts from factors, as the cjm family computes them:

@@ -127,6 +127,9 @@ TEST_P(ExportVariants, ExportsChecksAndRuns) {
   const ExportedModel m = export_model(pth, o);
   EXPECT_EQ(m.source_family, family);
   EXPECT_EQ(m.metadata.model_type, type);
+  // Megvii's exps run nano and tiny at 416, the others at 640; the cjm tutorial runs at 384.
+  const bool small = std::string(type) == "yolox_nano" || std::string(type) == "yolox_tiny";
+  EXPECT_EQ(m.metadata.default_height, family == Family::kCjm ? 384 : small ? 416 : 640);
   const fs::path model = write_model(tmp, m, "m.onnx");
   std::vector<float> input(3 * 64 * 96, 0.5f);
   std::vector<int64_t> shape;
@@ -151,6 +154,25 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, ExportVariants,
                            return std::string(info.param.type) +
                                   (info.param.family == Family::kCjm ? "_cjm" : "_megvii");
                          });
+
+// Legacy Megvii weights used to get 416 whatever their size; the size now follows the model type
+// as for current weights (a custom model gets yolox_base's 640).
+TEST(ExportVariants, LegacyMegviiDefaultSizeFollowsTheModelType) {
+  auto arch = *exporter::architecture_for_type("yolox_tiny");
+  arch.num_classes = 2;
+  TempDir tmp;
+  const fs::path pth =
+      testing::write_random_checkpoint(tmp.path(), "w", arch, Family::kMegvii, 3);
+  ExportOptions o;
+  o.legacy = true;
+  o.depth = 0.33;
+  o.width = 0.375;
+  const ExportedModel m = export_model(pth, o);
+  EXPECT_EQ(m.metadata.model_type, "custom");
+  EXPECT_EQ(m.metadata.default_height, 640);
+  EXPECT_EQ(m.metadata.channel_order, ChannelOrder::kRGB);
+  EXPECT_EQ(m.metadata.resize, ResizePolicy::kLetterbox);
+}
 
 TEST(ExportVariants, CustomFactors) {
   auto arch = exporter::architecture_from_factors(0.5, 0.3125, false, 3);
@@ -240,11 +262,12 @@ TEST(ExportOptionsTest, FixedSizeGivesStaticShapes) {
   o.dynamic_batch = false;
   o.opset = 11;
   const fs::path model = write_model(tmp, export_model(pth, o), "f.onnx");
-  const OnnxModelInfo info = inspect_onnx(model);
+  const ModelInfo info = inspect_onnx(model);
   EXPECT_EQ(info.opset, 11);
   ASSERT_EQ(info.inputs.size(), 1u);
-  EXPECT_EQ(info.inputs[0].dims, (std::vector<std::string>{"1", "3", "64", "96"}));
-  EXPECT_EQ(info.outputs[0].dims, (std::vector<std::string>{"1", "126", "6"}));
+  EXPECT_EQ(info.inputs[0].shape, (std::vector<int64_t>{1, 3, 64, 96}));
+  EXPECT_EQ(info.outputs[0].shape, (std::vector<int64_t>{1, 126, 6}));
+  EXPECT_EQ(info.outputs[0].shape_string(), "[1, 126, 6]");
   std::vector<int64_t> shape;
   run_onnx(model, {1, 3, 64, 96}, std::vector<float>(3 * 64 * 96, 0.1f), &shape);
   EXPECT_EQ(shape, (std::vector<int64_t>{1, 126, 6}));
@@ -389,12 +412,14 @@ TEST(ExportDefaults, DefaultOutputNameFollowsTheTutorial) {
   fs::path written;
   export_checkpoint(tmp.path(), {}, {}, &written);
   EXPECT_EQ(written, tmp / "hagrid-sample-30k-384p-yolox_tiny.onnx");
-  const OnnxModelInfo info = inspect_onnx(written);
-  EXPECT_EQ(info.metadata.class_names.size(), 19u);
-  EXPECT_EQ(info.metadata.mean, (std::array<float, 3>{0.5f, 0.5f, 0.5f}));
-  EXPECT_EQ(info.metadata.source_sha256.size(), 64u);
+  const ModelInfo info = inspect_onnx(written);
+  const ModelMetadata md = ModelMetadata::from_props(info.metadata_props);
+  EXPECT_EQ(md.class_names.size(), 19u);
+  EXPECT_EQ(md.mean, (std::array<float, 3>{0.5f, 0.5f, 0.5f}));
+  EXPECT_EQ(md.source_sha256.size(), 64u);
   EXPECT_EQ(info.inputs[0].name, "input");
-  EXPECT_EQ(info.inputs[0].dims, (std::vector<std::string>{"batch", "3", "height", "width"}));
+  EXPECT_EQ(info.inputs[0].shape, (std::vector<int64_t>{-1, 3, -1, -1}));
+  EXPECT_EQ(info.inputs[0].shape_string(), "[batch, 3, height, width]");
 }
 
 }  // namespace
@@ -432,6 +457,83 @@ TEST(ExportConvert, ConvertedCheckpointLoadsInTorchWeightsOnly) {
   EXPECT_EQ(n, ours.size());
   EXPECT_NEAR(torch_sum, sum, 1e-6 * std::max(1.0, std::fabs(sum)));
   EXPECT_NE(r.out.find("(16, 12, 3, 3)"), std::string::npos) << r.out;
+}
+
+// --- family detection, warnings, library messages ----------------------------------------------
+
+TEST(DetectFamily, FollowsTheKeyTable) {
+  auto arch = *exporter::architecture_for_type("yolox_nano");
+  arch.num_classes = 2;
+  const StateDict cjm = testing::random_state_dict(arch, 3);
+  EXPECT_EQ(exporter::detect_family(cjm), Family::kCjm);
+  const StateDict megvii = exporter::state_dict_for_family(cjm, Family::kMegvii);
+  EXPECT_EQ(exporter::detect_family(megvii), Family::kMegvii);
+  StateDict mixed = megvii;
+  mixed.set("neck.out_convs.0.conv.weight", Tensor{{1}, {0.f}});
+  EXPECT_THROW(exporter::detect_family(mixed), Error);
+  StateDict neither;
+  neither.set("classifier.fc.weight", Tensor{{1}, {0.f}});
+  try {
+    exporter::detect_family(neither);
+    FAIL() << "no Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+    EXPECT_NE(e.message().find("'classifier.fc.weight'"), std::string::npos) << e.what();
+  }
+}
+
+bool has_warning(const ExportedModel& m, const std::string& needle) {
+  for (const auto& w : m.warnings)
+    if (w.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+// COCO names are the Megvii family's own default; only a cjm checkpoint without a colormap is
+// warned about.
+TEST(ExportWarnings, CocoNamesWarnOnlyForCjm) {
+  auto arch = *exporter::architecture_for_type("yolox_nano");
+  arch.num_classes = 80;
+  TempDir tmp;
+  ExportOptions o;
+  o.fixed_hw = std::pair{64, 64};
+  const ExportedModel megvii = export_model(
+      testing::write_random_checkpoint(tmp.path(), "megvii", arch, Family::kMegvii, 4), o);
+  EXPECT_EQ(megvii.metadata.class_names.size(), 80u);
+  EXPECT_FALSE(has_warning(megvii, "colormap"));
+  o.model_type = "yolox_nano";
+  const ExportedModel cjm = export_model(
+      testing::write_random_checkpoint(tmp.path(), "cjm", arch, Family::kCjm, 4), o);
+  EXPECT_EQ(cjm.metadata.class_names, megvii.metadata.class_names);
+  EXPECT_TRUE(has_warning(cjm, "80 COCO class names"));
+}
+
+// The library states the problem; flag names are the CLI's business.
+TEST(ExportOptionsTest, LibraryMessagesNameNoCliFlags) {
+  auto arch = *exporter::architecture_for_type("yolox_nano");
+  arch.num_classes = 2;
+  TempDir tmp;
+  const fs::path pth = testing::write_random_checkpoint(tmp.path(), "n", arch, Family::kMegvii, 5);
+  auto message_of = [&](const ExportOptions& o) {
+    try {
+      export_model(pth, o);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument) << e.what();
+      return e.message();
+    }
+    ADD_FAILURE() << "no Error";
+    return std::string();
+  };
+  ExportOptions depth_only;
+  depth_only.depth = 0.33;
+  ExportOptions bad_std;
+  bad_std.std = std::array<float, 3>{1.f, 0.f, 1.f};
+  ExportOptions bad_type;
+  bad_type.model_type = "yolox_q";
+  for (const auto& o : {depth_only, bad_std, bad_type}) {
+    const std::string msg = message_of(o);
+    EXPECT_FALSE(msg.empty());
+    EXPECT_EQ(msg.find("--"), std::string::npos) << msg;
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "export/onnx_writer.h"
 #include "export/simplify_passes.h"
 #include "yoloxrt/checkpoint.h"
+#include "yoloxrt/conventions.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
@@ -15,12 +16,6 @@ namespace fs = std::filesystem;
 using exporter::Architecture;
 
 namespace {
-
-constexpr std::array<float, 3> kImageNetMean{0.485f, 0.456f, 0.406f};
-constexpr std::array<float, 3> kImageNetStd{0.229f, 0.224f, 0.225f};
-// cjm_yolox_pytorch's NORM_STATS for every YOLOX variant.
-constexpr std::array<float, 3> kCjmDefaultMean{0.5f, 0.5f, 0.5f};
-constexpr std::array<float, 3> kCjmDefaultStd{1.f, 1.f, 1.f};
 
 struct LoadedCheckpoint {
   CheckpointSource source;
@@ -46,11 +41,7 @@ LoadedCheckpoint load_checkpoint(const fs::path& path) {
   } join{hash};
   StateDict sd;
   try {
-    const bool zip = bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K';
-    const bool pickle = !bytes.empty() && bytes[0] == 0x80;
-    sd = (zip || pickle || c.source.weights.extension() != ".safetensors")
-             ? read_torch_checkpoint(bytes)
-             : read_safetensors(bytes);
+    sd = read_state_dict(bytes);
     c.tensor_count = sd.size();
     if (sd.empty()) throw Error(ErrorKind::kCorrupt, "checkpoint holds no float tensors");
     c.family = exporter::detect_family(sd);
@@ -71,7 +62,8 @@ Architecture choose_architecture(const LoadedCheckpoint& c, const ExportOptions&
     Architecture inferred = exporter::infer_architecture(c.canonical);
     if (o.depth || o.width) {
       if (!(o.depth && o.width))
-        throw Error(ErrorKind::kInvalidArgument, "--depth and --width must be given together");
+        throw Error(ErrorKind::kInvalidArgument,
+                    "custom depth and width factors must be given together");
       Architecture a = exporter::architecture_from_factors(*o.depth, *o.width, inferred.depthwise,
                                                            inferred.num_classes);
       a.model_type = o.model_type.value_or("custom");
@@ -88,7 +80,7 @@ Architecture choose_architecture(const LoadedCheckpoint& c, const ExportOptions&
             ErrorKind::kInvalidArgument,
             "unknown model type '" + type +
                 "' (expected yolox_nano, yolox_tiny, yolox_s, yolox_m, yolox_l, yolox_x, or "
-                "--depth/--width)");
+                "custom depth and width factors)");
       a->num_classes = inferred.num_classes;
       return *a;
     }
@@ -117,7 +109,9 @@ void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& 
   }
   if (num_classes == 80) {
     m.class_names = coco_class_names();
-    warnings.push_back("no *-colormap.json beside the checkpoint: using the 80 COCO class names");
+    // Megvii's checkpoints are COCO models: their names are the expected default, not a guess.
+    if (c.family != Family::kMegvii)
+      warnings.push_back("no *-colormap.json beside the checkpoint: using the 80 COCO class names");
   } else {
     for (int i = 0; i < num_classes; ++i) m.class_names.push_back("class" + std::to_string(i));
     warnings.push_back(
@@ -132,64 +126,36 @@ std::array<float, 3> reversed(std::array<float, 3> v) { return {v[2], v[1], v[0]
 
 namespace {
 
-// export_model without serialisation: the checked ModelProto and what is known about it.
-ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
-                                  onnx::ModelProto& model) {
-  LoadedCheckpoint c = load_checkpoint(path);
-  ExportedModel out;
-  out.source_family = c.family;
-  out.source = c.source;
-  out.tensor_count = c.tensor_count;
-  const Architecture arch = choose_architecture(c, o, out.warnings);
-  out.architecture = arch.describe();
-
+// The input/output wrapper around the network: the family's conventions, then the user's
+// overrides (layout, range, channel order, mean/std, names, shapes). Also records them in
+// out.metadata (pre-processing, output format, default size) and adds warnings to out.warnings.
+exporter::WrapperOptions choose_wrapper(const LoadedCheckpoint& c, const Architecture& arch,
+                                        const ExportOptions& o, ExportedModel& out) {
   ModelMetadata& m = out.metadata;
-  m.has_yoloxrt_metadata = true;
-  m.yoloxrt_version = version_string();
-  m.family = c.family;
-  m.model_type = arch.model_type;
-  m.source_sha256 = c.sha256;
-  set_class_names(c, arch.num_classes, m, out.warnings);
-
-  // The family's conventions (YOLOX-SPEC §5, §7), then the user's overrides.
+  // The family's conventions (docs/ARCHITECTURE.md "Conventions"), then the user's overrides.
+  const Conventions conv = conventions_for(c.family, arch.model_type, o.legacy);
   exporter::WrapperOptions w;
-  ChannelOrder native = ChannelOrder::kRGB;
-  std::array<float, 3> mean_rgb{0, 0, 0}, std_rgb{1, 1, 1};
-  if (c.family == Family::kMegvii && !o.legacy) {
-    native = ChannelOrder::kBGR;
-    w.network_range = 255.f;
-    w.input_range = 255.f;
-    m.resize = ResizePolicy::kLetterbox;
-    const int size =
-        (arch.model_type == "yolox_nano" || arch.model_type == "yolox_tiny") ? 416 : 640;
-    m.default_height = m.default_width = size;
-  } else if (c.family == Family::kMegvii) {
-    w.network_range = 1.f;
-    w.input_range = 255.f;  // legacy Megvii demos also feed 0..255 pixels; the graph scales them
-    mean_rgb = kImageNetMean;
-    std_rgb = kImageNetStd;
-    m.resize = ResizePolicy::kLetterbox;
-    m.default_height = m.default_width = 416;
-  } else {
-    w.input_range = o.scale_input ? 255.f : 1.f;
+  const ChannelOrder native = conv.channel_order;
+  std::array<float, 3> mean_rgb = conv.mean, std_rgb = conv.std;
+  w.network_range = conv.network_range;
+  w.input_range = conv.input_range;
+  m.resize = conv.resize;
+  m.default_height = m.default_width = conv.default_size;
+  if (c.family == Family::kCjm) {
     if (c.source.norm) {
       mean_rgb = c.source.norm->mean;
       std_rgb = c.source.norm->std;
     } else {
-      mean_rgb = kCjmDefaultMean;
-      std_rgb = kCjmDefaultStd;
       out.warnings.push_back(
           "no norm_stats.json beside the checkpoint: using cjm's default mean "
           "0.5 and std 1");
     }
-    m.resize = ResizePolicy::kCrop;
-    m.default_height = m.default_width = 384;
   }
   if (o.scale_input) w.input_range = 255.f;
   if (o.mean) mean_rgb = *o.mean;
   if (o.std) {
     for (float s : *o.std)
-      if (!(s > 0.f)) throw Error(ErrorKind::kInvalidArgument, "--std entries must be positive");
+      if (!(s > 0.f)) throw Error(ErrorKind::kInvalidArgument, "std entries must be positive");
     std_rgb = *o.std;
   }
   const ChannelOrder order = o.channel_order.value_or(native);
@@ -197,8 +163,8 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
   w.mean = order == ChannelOrder::kBGR ? reversed(mean_rgb) : mean_rgb;
   w.std = order == ChannelOrder::kBGR ? reversed(std_rgb) : std_rgb;
   w.layout = o.channels_last ? InputLayout::kNHWC : InputLayout::kNCHW;
-  w.output_format = o.output_format.value_or(OutputFormat::kDecoded);
-  w.input_name = o.input_name.value_or(c.family == Family::kMegvii ? "images" : "input");
+  w.output_format = o.output_format.value_or(conv.output_format);
+  w.input_name = o.input_name.value_or(conv.input_name);
   w.output_name = o.output_name;
   w.fixed_hw = o.fixed_hw;
   w.dynamic_batch = o.dynamic_batch;
@@ -216,11 +182,33 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
     m.default_height = o.fixed_hw->first;
     m.default_width = o.fixed_hw->second;
   }
+  return w;
+}
+
+// export_model without serialisation: the checked ModelProto and what is known about it.
+ExportedModel build_checked_model(const fs::path& path, const ExportOptions& options,
+                                  onnx::ModelProto& model) {
+  LoadedCheckpoint checkpoint = load_checkpoint(path);
+  ExportedModel out;
+  out.source_family = checkpoint.family;
+  out.source = checkpoint.source;
+  out.tensor_count = checkpoint.tensor_count;
+  const Architecture arch = choose_architecture(checkpoint, options, out.warnings);
+  out.architecture = arch.describe();
+
+  ModelMetadata& metadata = out.metadata;
+  metadata.has_yoloxrt_metadata = true;
+  metadata.yoloxrt_version = version_string();
+  metadata.family = checkpoint.family;
+  metadata.model_type = arch.model_type;
+  metadata.source_sha256 = checkpoint.sha256;
+  set_class_names(checkpoint, arch.num_classes, metadata, out.warnings);
+  const exporter::WrapperOptions wrapper = choose_wrapper(checkpoint, arch, options, out);
 
   try {
-    model = exporter::build_model(arch, c.canonical, w);
+    model = exporter::build_model(arch, checkpoint.canonical, wrapper);
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kMismatch) throw e.with_file(c.source.weights.string());
+    if (e.kind() == ErrorKind::kMismatch) throw e.with_file(checkpoint.source.weights.string());
     throw;
   }
   // The simplifier's clean-up passes (one implementation): the builder should leave nothing
@@ -228,7 +216,7 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& o,
   simplify::remove_dead_nodes(model);
   simplify::remove_unused_initializers(model);
   out.node_count = model.graph().node_size();
-  exporter::finalize_model(model, m);
+  exporter::finalize_model(model, metadata);
   return out;
 }
 

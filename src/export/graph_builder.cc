@@ -353,7 +353,7 @@ static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws
 
   Builder b(g, ws, a.depthwise);
 
-  // --- input and pre-processing (tutorial wrapper, YOLOX-SPEC §5 steps 1-3) --------------------
+  // --- input and pre-processing (tutorial wrapper; docs/ARCHITECTURE.md, "Conventions") ---------
   const std::string batch = o.dynamic_batch ? "batch" : "1";
   const std::string H = o.fixed_hw ? std::to_string(o.fixed_hw->first) : "height";
   const std::string W = o.fixed_hw ? std::to_string(o.fixed_hw->second) : "width";
@@ -378,8 +378,9 @@ static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws
              "pre.normalized");
 
   // --- backbone ----------------------------------------------------------------------------
-  // Focus: SpaceToDepth(2) emits the sub-images in the cjm order TL, TR, BL, BR (YOLOX-SPEC §2);
-  // Megvii weights were permuted into this order when the state dict was canonicalised.
+  // Focus: SpaceToDepth(2) emits the sub-images in the cjm order TL, TR, BL, BR; Megvii weights
+  // were permuted into this order when the state dict was canonicalised (docs/ARCHITECTURE.md,
+  // "Export data path").
   onnx::NodeProto* s2d = b.node("SpaceToDepth", {x}, "backbone.stem.focus");
   Builder::attr(s2d, "blocksize", int64_t{2});
   std::optional<Tensor> stem_w;
@@ -409,7 +410,7 @@ static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws
     in = out;
   }
 
-  // --- neck (PAFPN, YOLOX-SPEC §2) --------------------------------------------------------------
+  // --- neck (PAFPN; docs/ARCHITECTURE.md, "Export data path") ----------------------------------
   const int c3 = a.stage_out[1], c4 = a.stage_out[2], c5 = a.stage_out[3];
   const std::string r0 = b.conv_bn_silu(c[3], "neck.reduce_layers.0", c5, c4, 1, 1);
   std::string t = b.concat({b.upsample(r0, "neck.up0"), c[2]}, "neck.cat0", 1);
@@ -422,7 +423,7 @@ static onnx::ModelProto build_model_walk(const Architecture& a, WeightSource& ws
   t = b.concat({b.conv_kxk(p4, "neck.downsamples.1", c4, c4, 3, 2), r0}, "neck.cat3", 1);
   const std::string p5 = b.csp(t, "neck.bottom_up_blocks.1", 2 * c4, c5, a.neck_blocks, false);
 
-  // --- head and output (YOLOX-SPEC §5 steps 5-6) ------------------------------------------------
+  // --- head and output (docs/ARCHITECTURE.md, "Export data path") -------------------------------
   const std::array<std::string, 3> feats{p3, p4, p5};
   const std::array<int, 3> feat_ch{c3, c4, c5};
   const std::array<int, 3> strides{8, 16, 32};

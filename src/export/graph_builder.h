@@ -20,7 +20,9 @@
 
 namespace yoloxrt::exporter {
 
-constexpr float kBatchNormEps = 1e-3f;  // both families; not stored in checkpoints (YOLOX-SPEC §2)
+// Both families' BatchNorm eps; checkpoints do not store it (docs/ARCHITECTURE.md, "Export data
+// path").
+constexpr float kBatchNormEps = 1e-3f;
 
 struct WrapperOptions {
   InputLayout layout = InputLayout::kNCHW;

@@ -1,12 +1,10 @@
 #include "export/onnx_writer.h"
 
-#include <onnx/checker.h>
-#include <onnx/shape_inference/implementation.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
+#include "export/onnx_check.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
 
@@ -23,13 +21,10 @@ void finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata) {
     p->set_value(v);
   }
   try {
-    onnx::checker::check_model(model);
-    onnx::ShapeInferenceOptions strict(/*check_type=*/true, /*strict_mode=*/1,
-                                       /*data_prop=*/false);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), strict);
-  } catch (const std::exception& e) {
-    throw Error(ErrorKind::kRuntime,
-                std::string("ONNX checker rejected the built graph: ") + e.what());
+    check_model_full(model);
+  } catch (const Error& e) {
+    throw Error(e.kind(),
+                "the exported graph fails the ONNX check (a yoloxrt bug): " + e.message());
   }
 }
 

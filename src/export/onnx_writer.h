@@ -11,9 +11,9 @@
 
 namespace yoloxrt::exporter {
 
-// Sets producer and metadata_props from `metadata`, runs onnx::checker::check_model and strict
-// shape inference (type checks on, node errors fatal; inferred shapes are kept as value_info).
-// Throws Error(kRuntime) with the checker's message if the model is invalid (a yoloxrt bug).
+// Sets producer and metadata_props from `metadata`, runs the whole-model check
+// (export/onnx_check.h; inferred shapes are kept as value_info). If the model fails it (a yoloxrt
+// bug) throws the check's Error (kCorrupt, or kMismatch for type errors) with the check's message.
 void finalize_model(onnx::ModelProto& model, const ModelMetadata& metadata);
 
 // Serialises `model` into `path` atomically (temp file, fsync, rename), streaming: no second copy

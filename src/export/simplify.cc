@@ -30,27 +30,6 @@ void validate_model_bytes(std::string_view model_bytes) {
   simplify::validate_model(model);
 }
 
-std::vector<ModelInputInfo> model_inputs(std::string_view model_bytes) {
-  const onnx::ModelProto model = simplify::parse_model_bytes(model_bytes);
-  std::vector<ModelInputInfo> out;
-  for (const auto& vi : model.graph().input()) {
-    bool is_init = false;
-    for (const auto& t : model.graph().initializer()) is_init |= t.name() == vi.name();
-    if (is_init) continue;
-    ModelInputInfo info;
-    info.name = vi.name();
-    if (vi.type().has_tensor_type()) {
-      info.elem_type = vi.type().tensor_type().elem_type();
-      for (const auto& d : vi.type().tensor_type().shape().dim()) {
-        info.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
-        info.dim_names.push_back(d.has_dim_param() ? d.dim_param() : "");
-      }
-    }
-    out.push_back(std::move(info));
-  }
-  return out;
-}
-
 SimplifyReport simplify_model_bytes(std::string_view in_bytes, const SimplifyOptions& options,
                                     std::string* out_bytes) {
   SimplifyReport report;

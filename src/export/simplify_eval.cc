@@ -7,6 +7,8 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "yoloxrt/error.h"
 
@@ -591,286 +593,399 @@ TensorProto tensor_from_value(const Value& v, const std::string& name) {
   return t;
 }
 
+namespace {
+
+// What an op's evaluator gets: the node (attributes, output count), its inputs (nullptr for an
+// absent optional input), the default-domain opset and the element budget.
+struct OpCall {
+  const onnx::NodeProto& node;
+  const std::vector<const Value*>& in;
+  int opset;
+  int64_t max_elements;
+
+  const Value* arg(size_t k) const { return k < in.size() ? in[k] : nullptr; }
+  // The first input; the table is only consulted when it is present.
+  const Value& x() const { return *in[0]; }
+};
+
+// Returns the outputs, or nullopt to leave the node alone.
+using OpFn = Result (*)(const OpCall&);
+
+// --- elementwise families ---------------------------------------------------------------------
+
+template <typename F, typename I>
+Result binary(const OpCall& c, F ff, I fi) {
+  return elementwise({c.arg(0), c.arg(1)}, 0, ff, fi, c.max_elements);
+}
+
+template <typename Cmp>
+Result compare(const OpCall& c, Cmp cmp) {
+  return elementwise(
+      {c.arg(0), c.arg(1)}, TensorProto::BOOL,
+      [cmp](const std::vector<double>& a) -> std::optional<double> { return cmp(a[0], a[1]); },
+      [cmp](const std::vector<int64_t>& a) -> std::optional<int64_t> { return cmp(a[0], a[1]); },
+      c.max_elements);
+}
+
+template <double (*Fn)(double)>
+Result unary_float(const OpCall& c) {
+  if (!c.x().is_float()) return std::nullopt;
+  return elementwise(
+      {&c.x()}, 0, [](const std::vector<double>& a) -> std::optional<double> { return Fn(a[0]); },
+      nullptr, c.max_elements);
+}
+
+double reciprocal(double a) { return 1.0 / a; }
+double sqrt_(double a) { return std::sqrt(a); }
+double exp_(double a) { return std::exp(a); }
+double log_(double a) { return std::log(a); }
+double floor_(double a) { return std::floor(a); }
+double ceil_(double a) { return std::ceil(a); }
+
+// Integer Add/Sub/Mul wrap around (two's complement), as ONNX Runtime's do.
+template <typename Op>
+Result wrapping_arithmetic(const OpCall& c, Op op) {
+  return binary(
+      c, [op](const std::vector<double>& a) -> std::optional<double> { return op(a[0], a[1]); },
+      [op](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+        return static_cast<int64_t>(op(static_cast<uint64_t>(a[0]), static_cast<uint64_t>(a[1])));
+      });
+}
+
+Result op_add(const OpCall& c) {
+  return wrapping_arithmetic(c, [](auto a, auto b) { return a + b; });
+}
+Result op_sub(const OpCall& c) {
+  return wrapping_arithmetic(c, [](auto a, auto b) { return a - b; });
+}
+Result op_mul(const OpCall& c) {
+  return wrapping_arithmetic(c, [](auto a, auto b) { return a * b; });
+}
+
+Result op_div(const OpCall& c) {
+  return binary(
+      c, [](const std::vector<double>& a) -> std::optional<double> { return a[0] / a[1]; },
+      [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+        // Integer Div truncates toward zero in ORT, like C++.
+        if (a[1] == 0 || (a[1] == -1 && a[0] == std::numeric_limits<int64_t>::min()))
+          return std::nullopt;
+        return a[0] / a[1];
+      });
+}
+
+Result op_pow(const OpCall& c) {
+  const Value* y = c.arg(1);
+  if (!y || !c.x().is_float()) return std::nullopt;
+  return elementwise(
+      {&c.x(), y}, 0,
+      [](const std::vector<double>& a) -> std::optional<double> { return std::pow(a[0], a[1]); },
+      nullptr, c.max_elements, /*mixed_ok=*/true);
+}
+
+template <bool kMax>
+Result op_min_max(const OpCall& c) {
+  return elementwise(
+      c.in, 0,
+      [](const std::vector<double>& a) -> std::optional<double> {
+        double r = a[0];
+        for (double v : a) r = kMax ? std::max(r, v) : std::min(r, v);
+        return r;
+      },
+      [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+        int64_t r = a[0];
+        for (int64_t v : a) r = kMax ? std::max(r, v) : std::min(r, v);
+        return r;
+      },
+      c.max_elements);
+}
+
+Result op_neg(const OpCall& c) {
+  return elementwise(
+      {&c.x()}, 0, [](const std::vector<double>& a) -> std::optional<double> { return -a[0]; },
+      [](const std::vector<int64_t>& a) -> std::optional<int64_t> { return -a[0]; },
+      c.max_elements);
+}
+
+Result op_abs(const OpCall& c) {
+  return elementwise(
+      {&c.x()}, 0,
+      [](const std::vector<double>& a) -> std::optional<double> { return std::fabs(a[0]); },
+      [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+        return a[0] < 0 ? -a[0] : a[0];
+      },
+      c.max_elements);
+}
+
+Result op_not(const OpCall& c) {
+  if (c.x().dtype != TensorProto::BOOL) return std::nullopt;
+  return elementwise(
+      {&c.x()}, 0, nullptr,
+      [](const std::vector<int64_t>& a) -> std::optional<int64_t> { return a[0] == 0; },
+      c.max_elements);
+}
+
+template <bool kAnd>
+Result op_and_or(const OpCall& c) {
+  if (c.x().dtype != TensorProto::BOOL) return std::nullopt;
+  return elementwise(
+      {c.arg(0), c.arg(1)}, 0, nullptr,
+      [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
+        return kAnd ? (a[0] && a[1]) : (a[0] || a[1]);
+      },
+      c.max_elements);
+}
+
+Result op_where(const OpCall& c) {
+  const Value *cond_in = c.arg(0), *a = c.arg(1), *b = c.arg(2);
+  if (!a || !b || cond_in->dtype != TensorProto::BOOL || a->dtype != b->dtype) return std::nullopt;
+  // Evaluate as one 3-input elementwise op over (cond, a, b), in the dtype of a.
+  Value cond = *cond_in;
+  cond.dtype = a->dtype;
+  if (a->is_float()) {
+    cond.f.assign(cond_in->i.begin(), cond_in->i.end());
+    cond.i.clear();
+  }
+  return elementwise(
+      {&cond, a, b}, 0,
+      [](const std::vector<double>& v) -> std::optional<double> { return v[0] != 0 ? v[1] : v[2]; },
+      [](const std::vector<int64_t>& v) -> std::optional<int64_t> {
+        return v[0] != 0 ? v[1] : v[2];
+      },
+      c.max_elements);
+}
+
+// --- shape and data movement ------------------------------------------------------------------
+
+Result op_identity(const OpCall& c) { return one(c.x()); }
+
+Result op_cast(const OpCall& c) {
+  return eval_cast(c.x(), static_cast<int32_t>(attr_int(c.node, "to", 0)));
+}
+
+Result op_shape(const OpCall& c) {
+  const Value& x = c.x();
+  const int64_t rank = static_cast<int64_t>(x.dims.size());
+  int64_t start = attr_int(c.node, "start", 0), end = attr_int(c.node, "end", rank);
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, 0, rank);
+  Value r;
+  r.dtype = TensorProto::INT64;
+  if (end > start) r.i.assign(x.dims.begin() + start, x.dims.begin() + end);
+  r.dims = {static_cast<int64_t>(r.i.size())};
+  return one(std::move(r));
+}
+
+Result op_size(const OpCall& c) {
+  Value r;
+  r.dtype = TensorProto::INT64;
+  r.i = {c.x().size()};
+  return one(std::move(r));
+}
+
+Result op_gather(const OpCall& c) {
+  if (!c.arg(1)) return std::nullopt;
+  auto r = eval_gather(c.x(), *c.arg(1), attr_int(c.node, "axis", 0));
+  if (r && (*r)[0].size() > c.max_elements) return std::nullopt;
+  return r;
+}
+
+// Unsqueeze/Squeeze axes: an input since opset 13, an attribute before. Returns false if the
+// axes input is present but not constant.
+bool squeeze_axes(const OpCall& c, std::optional<Dims>& axes) {
+  if (c.opset < 13) {
+    axes = attr_ints(c.node, "axes");
+    return true;
+  }
+  if (c.arg(1)) {
+    axes = ints_of(c.arg(1));
+    return axes.has_value();
+  }
+  return !(c.node.input_size() > 1 && !c.node.input(1).empty());
+}
+
+Result op_unsqueeze(const OpCall& c) {
+  std::optional<Dims> axes;
+  if (!squeeze_axes(c, axes) || !axes) return std::nullopt;
+  return eval_unsqueeze(c.x(), *axes);
+}
+
+Result op_squeeze(const OpCall& c) {
+  std::optional<Dims> axes;
+  if (!squeeze_axes(c, axes)) return std::nullopt;
+  return eval_squeeze(c.x(), axes);
+}
+
+Result op_concat(const OpCall& c) {
+  if (!find_attr(c.node, "axis")) return std::nullopt;
+  return eval_concat(c.in, attr_int(c.node, "axis", 0));
+}
+
+Result op_reshape(const OpCall& c) {
+  std::optional<Dims> shape = c.opset >= 5 ? ints_of(c.arg(1)) : attr_ints(c.node, "shape");
+  if (!shape) return std::nullopt;
+  return eval_reshape(c.x(), *shape, attr_int(c.node, "allowzero", 0) != 0);
+}
+
+Result op_flatten(const OpCall& c) {
+  const Value& x = c.x();
+  const int64_t rank = static_cast<int64_t>(x.dims.size());
+  int64_t axis = attr_int(c.node, "axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank) return std::nullopt;
+  int64_t a = 1, b = 1;
+  for (int64_t k = 0; k < rank; ++k) (k < axis ? a : b) *= x.dims[k];
+  Value r = x;
+  r.dims = {a, b};
+  return one(std::move(r));
+}
+
+Result op_slice(const OpCall& c) {
+  std::optional<Dims> starts, ends, axes, steps;
+  if (c.opset >= 10) {
+    starts = ints_of(c.arg(1));
+    ends = ints_of(c.arg(2));
+    const size_t n_in = static_cast<size_t>(c.node.input_size());
+    if (n_in > 3 && !c.node.input(3).empty() && !(axes = ints_of(c.arg(3)))) return std::nullopt;
+    if (n_in > 4 && !c.node.input(4).empty() && !(steps = ints_of(c.arg(4)))) return std::nullopt;
+  } else {
+    starts = attr_ints(c.node, "starts");
+    ends = attr_ints(c.node, "ends");
+    axes = attr_ints(c.node, "axes");
+  }
+  if (!starts || !ends) return std::nullopt;
+  return eval_slice(c.x(), *starts, *ends, axes, steps);
+}
+
+Result op_split(const OpCall& c) {
+  const Value& x = c.x();
+  const int64_t rank = static_cast<int64_t>(x.dims.size());
+  int64_t axis = attr_int(c.node, "axis", 0);
+  if (!normalize_axis(axis, rank)) return std::nullopt;
+  const int64_t len = x.dims[axis];
+  const int64_t parts = c.node.output_size();
+  std::optional<Dims> split =
+      c.opset >= 13 ? (c.arg(1) ? ints_of(c.arg(1)) : std::nullopt) : attr_ints(c.node, "split");
+  if (c.opset >= 13 && !c.arg(1) && c.node.input_size() > 1 && !c.node.input(1).empty())
+    return std::nullopt;
+  if (!split) {
+    // Equal parts; since opset 18 the last part may be smaller.
+    const int64_t chunk = (len + parts - 1) / std::max<int64_t>(parts, 1);
+    split = Dims();
+    for (int64_t k = 0, left = len; k < parts; ++k, left -= chunk)
+      split->push_back(std::clamp<int64_t>(left, 0, chunk));
+  }
+  if (static_cast<int64_t>(split->size()) != parts) return std::nullopt;
+  if (std::accumulate(split->begin(), split->end(), int64_t{0}) != len) return std::nullopt;
+  std::vector<Value> outs;
+  int64_t begin = 0;
+  for (int64_t size : *split) {
+    if (size < 0) return std::nullopt;
+    auto r = eval_slice(x, {begin}, {begin + size}, Dims{axis}, std::nullopt);
+    if (!r) return std::nullopt;
+    outs.push_back(std::move((*r)[0]));
+    begin += size;
+  }
+  return outs;
+}
+
+Result op_transpose(const OpCall& c) { return eval_transpose(c.x(), attr_ints(c.node, "perm")); }
+
+// --- generators -------------------------------------------------------------------------------
+
+Result op_range(const OpCall& c) {
+  if (!c.arg(1) || !c.arg(2)) return std::nullopt;
+  return eval_range(c.x(), *c.arg(1), *c.arg(2), c.max_elements);
+}
+
+Result op_constant_of_shape(const OpCall& c) {
+  auto shape = ints_of(&c.x());
+  if (!shape) return std::nullopt;
+  Value fill;
+  fill.dtype = TensorProto::FLOAT;
+  fill.f = {0.0};
+  if (const auto* a = find_attr(c.node, "value")) {
+    auto v = value_from_tensor(a->t());
+    if (!v || v->size() != 1) return std::nullopt;
+    fill = *v;
+  }
+  fill.dims = {1};
+  return eval_expand(fill, *shape, c.max_elements);
+}
+
+Result op_expand(const OpCall& c) {
+  auto shape = ints_of(c.arg(1));
+  if (!shape) return std::nullopt;
+  return eval_expand(c.x(), *shape, c.max_elements);
+}
+
+Result op_tile(const OpCall& c) {
+  auto repeats = ints_of(c.arg(1));
+  if (!repeats) return std::nullopt;
+  return eval_tile(c.x(), *repeats, c.max_elements);
+}
+
+// The ops the evaluator knows (simplify_eval.h lists them), by default-domain op type.
+const std::unordered_map<std::string_view, OpFn>& op_table() {
+  static const std::unordered_map<std::string_view, OpFn> kOps = {
+      {"Identity", op_identity},
+      {"Add", op_add},
+      {"Sub", op_sub},
+      {"Mul", op_mul},
+      {"Div", op_div},
+      {"Pow", op_pow},
+      {"Min", op_min_max<false>},
+      {"Max", op_min_max<true>},
+      {"Sqrt", unary_float<sqrt_>},
+      {"Exp", unary_float<exp_>},
+      {"Log", unary_float<log_>},
+      {"Floor", unary_float<floor_>},
+      {"Ceil", unary_float<ceil_>},
+      {"Reciprocal", unary_float<reciprocal>},
+      {"Neg", op_neg},
+      {"Abs", op_abs},
+      {"Not", op_not},
+      {"And", op_and_or<true>},
+      {"Or", op_and_or<false>},
+      {"Equal", [](const OpCall& c) { return compare(c, [](auto a, auto b) { return a == b; }); }},
+      {"Less", [](const OpCall& c) { return compare(c, [](auto a, auto b) { return a < b; }); }},
+      {"Greater", [](const OpCall& c) { return compare(c, [](auto a, auto b) { return a > b; }); }},
+      {"LessOrEqual",
+       [](const OpCall& c) { return compare(c, [](auto a, auto b) { return a <= b; }); }},
+      {"GreaterOrEqual",
+       [](const OpCall& c) { return compare(c, [](auto a, auto b) { return a >= b; }); }},
+      {"Where", op_where},
+      {"Cast", op_cast},
+      {"Shape", op_shape},
+      {"Size", op_size},
+      {"Gather", op_gather},
+      {"Unsqueeze", op_unsqueeze},
+      {"Squeeze", op_squeeze},
+      {"Concat", op_concat},
+      {"Reshape", op_reshape},
+      {"Flatten", op_flatten},
+      {"Slice", op_slice},
+      {"Split", op_split},
+      {"Transpose", op_transpose},
+      {"Range", op_range},
+      {"ConstantOfShape", op_constant_of_shape},
+      {"Expand", op_expand},
+      {"Tile", op_tile},
+  };
+  return kOps;
+}
+
+}  // namespace
+
 std::optional<std::vector<Value>> evaluate_node(const onnx::NodeProto& node,
                                                 const std::vector<const Value*>& in, int opset,
                                                 int64_t max_elements) {
   if (!node.domain().empty() && node.domain() != "ai.onnx") return std::nullopt;
-  const std::string& op = node.op_type();
-  auto arg = [&](size_t k) -> const Value* { return k < in.size() ? in[k] : nullptr; };
-  const Value* x = arg(0);
-  // Every op below needs its first input except the generators.
-  if (!x && op != "Constant") return std::nullopt;
-
-  auto binary = [&](auto ff, auto fi) {
-    return elementwise({arg(0), arg(1)}, 0, ff, fi, max_elements);
-  };
-  auto compare = [&](auto cmp) {
-    return elementwise(
-        {arg(0), arg(1)}, TensorProto::BOOL,
-        [cmp](const std::vector<double>& a) -> std::optional<double> { return cmp(a[0], a[1]); },
-        [cmp](const std::vector<int64_t>& a) -> std::optional<int64_t> { return cmp(a[0], a[1]); },
-        max_elements);
-  };
-  auto unary_float = [&](double (*fn)(double)) -> Result {
-    if (!x->is_float()) return std::nullopt;
-    return elementwise(
-        {x}, 0, [fn](const std::vector<double>& a) -> std::optional<double> { return fn(a[0]); },
-        nullptr, max_elements);
-  };
-
-  if (op == "Identity") return one(*x);
-  if (op == "Add")
-    return binary(
-        [](const std::vector<double>& a) -> std::optional<double> { return a[0] + a[1]; },
-        [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-          return static_cast<int64_t>(static_cast<uint64_t>(a[0]) + static_cast<uint64_t>(a[1]));
-        });
-  if (op == "Sub")
-    return binary(
-        [](const std::vector<double>& a) -> std::optional<double> { return a[0] - a[1]; },
-        [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-          return static_cast<int64_t>(static_cast<uint64_t>(a[0]) - static_cast<uint64_t>(a[1]));
-        });
-  if (op == "Mul")
-    return binary(
-        [](const std::vector<double>& a) -> std::optional<double> { return a[0] * a[1]; },
-        [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-          return static_cast<int64_t>(static_cast<uint64_t>(a[0]) * static_cast<uint64_t>(a[1]));
-        });
-  if (op == "Div")
-    return binary([](const std::vector<double>& a) -> std::optional<double> { return a[0] / a[1]; },
-                  [](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-                    // Integer Div truncates toward zero in ORT, like C++.
-                    if (a[1] == 0 || (a[1] == -1 && a[0] == std::numeric_limits<int64_t>::min()))
-                      return std::nullopt;
-                    return a[0] / a[1];
-                  });
-  if (op == "Pow") {
-    const Value* y = arg(1);
-    if (!y) return std::nullopt;
-    if (!x->is_float()) return std::nullopt;
-    return elementwise(
-        {x, y}, 0,
-        [](const std::vector<double>& a) -> std::optional<double> { return std::pow(a[0], a[1]); },
-        nullptr, max_elements, /*mixed_ok=*/true);
-  }
-  if (op == "Min" || op == "Max") {
-    const bool is_max = op == "Max";
-    return elementwise(
-        in, 0,
-        [is_max](const std::vector<double>& a) -> std::optional<double> {
-          double r = a[0];
-          for (double v : a) r = is_max ? std::max(r, v) : std::min(r, v);
-          return r;
-        },
-        [is_max](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-          int64_t r = a[0];
-          for (int64_t v : a) r = is_max ? std::max(r, v) : std::min(r, v);
-          return r;
-        },
-        max_elements);
-  }
-  if (op == "Sqrt") return unary_float([](double a) { return std::sqrt(a); });
-  if (op == "Exp") return unary_float([](double a) { return std::exp(a); });
-  if (op == "Log") return unary_float([](double a) { return std::log(a); });
-  if (op == "Floor") return unary_float([](double a) { return std::floor(a); });
-  if (op == "Ceil") return unary_float([](double a) { return std::ceil(a); });
-  if (op == "Reciprocal") return unary_float([](double a) { return 1.0 / a; });
-  if (op == "Neg" || op == "Abs") {
-    const bool neg = op == "Neg";
-    return elementwise(
-        {x}, 0,
-        [neg](const std::vector<double>& a) -> std::optional<double> {
-          return neg ? -a[0] : std::fabs(a[0]);
-        },
-        [neg](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-          return neg ? -a[0] : (a[0] < 0 ? -a[0] : a[0]);
-        },
-        max_elements);
-  }
-  if (op == "Not") {
-    if (x->dtype != TensorProto::BOOL) return std::nullopt;
-    return elementwise(
-        {x}, 0, nullptr,
-        [](const std::vector<int64_t>& a) -> std::optional<int64_t> { return a[0] == 0; },
-        max_elements);
-  }
-  if (op == "And" || op == "Or") {
-    if (x->dtype != TensorProto::BOOL) return std::nullopt;
-    const bool is_and = op == "And";
-    return elementwise(
-        {arg(0), arg(1)}, 0, nullptr,
-        [is_and](const std::vector<int64_t>& a) -> std::optional<int64_t> {
-          return is_and ? (a[0] && a[1]) : (a[0] || a[1]);
-        },
-        max_elements);
-  }
-  if (op == "Equal") return compare([](auto a, auto b) { return a == b; });
-  if (op == "Less") return compare([](auto a, auto b) { return a < b; });
-  if (op == "Greater") return compare([](auto a, auto b) { return a > b; });
-  if (op == "LessOrEqual") return compare([](auto a, auto b) { return a <= b; });
-  if (op == "GreaterOrEqual") return compare([](auto a, auto b) { return a >= b; });
-  if (op == "Where") {
-    const Value *c = arg(0), *a = arg(1), *b = arg(2);
-    if (!a || !b || c->dtype != TensorProto::BOOL || a->dtype != b->dtype) return std::nullopt;
-    // Evaluate as one 3-input elementwise op over (cond, a, b), in the dtype of a.
-    Value cond = *c;
-    if (a->is_float()) {
-      cond.dtype = a->dtype;
-      cond.f.assign(c->i.begin(), c->i.end());
-      cond.i.clear();
-    } else {
-      cond.dtype = a->dtype;
-    }
-    return elementwise(
-        {&cond, a, b}, 0,
-        [](const std::vector<double>& v) -> std::optional<double> {
-          return v[0] != 0 ? v[1] : v[2];
-        },
-        [](const std::vector<int64_t>& v) -> std::optional<int64_t> {
-          return v[0] != 0 ? v[1] : v[2];
-        },
-        max_elements);
-  }
-  if (op == "Cast") return eval_cast(*x, static_cast<int32_t>(attr_int(node, "to", 0)));
-  if (op == "Shape") {
-    const int64_t rank = static_cast<int64_t>(x->dims.size());
-    int64_t start = attr_int(node, "start", 0), end = attr_int(node, "end", rank);
-    if (start < 0) start += rank;
-    if (end < 0) end += rank;
-    start = std::clamp<int64_t>(start, 0, rank);
-    end = std::clamp<int64_t>(end, 0, rank);
-    Value r;
-    r.dtype = TensorProto::INT64;
-    if (end > start) r.i.assign(x->dims.begin() + start, x->dims.begin() + end);
-    r.dims = {static_cast<int64_t>(r.i.size())};
-    return one(std::move(r));
-  }
-  if (op == "Size") {
-    Value r;
-    r.dtype = TensorProto::INT64;
-    r.i = {x->size()};
-    return one(std::move(r));
-  }
-  if (op == "Gather") {
-    if (!arg(1)) return std::nullopt;
-    auto r = eval_gather(*x, *arg(1), attr_int(node, "axis", 0));
-    if (r && (*r)[0].size() > max_elements) return std::nullopt;
-    return r;
-  }
-  if (op == "Unsqueeze" || op == "Squeeze") {
-    std::optional<Dims> axes;
-    if (opset >= 13) {
-      if (arg(1)) {
-        axes = ints_of(arg(1));
-        if (!axes) return std::nullopt;
-      } else if (node.input_size() > 1 && !node.input(1).empty()) {
-        return std::nullopt;
-      }
-    } else {
-      axes = attr_ints(node, "axes");
-    }
-    if (op == "Squeeze") return eval_squeeze(*x, axes);
-    if (!axes) return std::nullopt;
-    return eval_unsqueeze(*x, *axes);
-  }
-  if (op == "Concat") {
-    if (!find_attr(node, "axis")) return std::nullopt;
-    return eval_concat(in, attr_int(node, "axis", 0));
-  }
-  if (op == "Reshape") {
-    std::optional<Dims> shape = opset >= 5 ? ints_of(arg(1)) : attr_ints(node, "shape");
-    if (!shape) return std::nullopt;
-    return eval_reshape(*x, *shape, attr_int(node, "allowzero", 0) != 0);
-  }
-  if (op == "Flatten") {
-    const int64_t rank = static_cast<int64_t>(x->dims.size());
-    int64_t axis = attr_int(node, "axis", 1);
-    if (axis < 0) axis += rank;
-    if (axis < 0 || axis > rank) return std::nullopt;
-    int64_t a = 1, b = 1;
-    for (int64_t k = 0; k < rank; ++k) (k < axis ? a : b) *= x->dims[k];
-    Value r = *x;
-    r.dims = {a, b};
-    return one(std::move(r));
-  }
-  if (op == "Slice") {
-    std::optional<Dims> starts, ends, axes, steps;
-    if (opset >= 10) {
-      starts = ints_of(arg(1));
-      ends = ints_of(arg(2));
-      const size_t n_in = static_cast<size_t>(node.input_size());
-      if (n_in > 3 && !node.input(3).empty() && !(axes = ints_of(arg(3)))) return std::nullopt;
-      if (n_in > 4 && !node.input(4).empty() && !(steps = ints_of(arg(4)))) return std::nullopt;
-    } else {
-      starts = attr_ints(node, "starts");
-      ends = attr_ints(node, "ends");
-      axes = attr_ints(node, "axes");
-    }
-    if (!starts || !ends) return std::nullopt;
-    return eval_slice(*x, *starts, *ends, axes, steps);
-  }
-  if (op == "Split") {
-    const int64_t rank = static_cast<int64_t>(x->dims.size());
-    int64_t axis = attr_int(node, "axis", 0);
-    if (!normalize_axis(axis, rank)) return std::nullopt;
-    const int64_t len = x->dims[axis];
-    const int64_t parts = node.output_size();
-    std::optional<Dims> split =
-        opset >= 13 ? (arg(1) ? ints_of(arg(1)) : std::nullopt) : attr_ints(node, "split");
-    if (opset >= 13 && !arg(1) && node.input_size() > 1 && !node.input(1).empty())
-      return std::nullopt;
-    if (!split) {
-      // Equal parts; since opset 18 the last part may be smaller.
-      const int64_t chunk = (len + parts - 1) / std::max<int64_t>(parts, 1);
-      split = Dims();
-      for (int64_t k = 0, left = len; k < parts; ++k, left -= chunk)
-        split->push_back(std::clamp<int64_t>(left, 0, chunk));
-    }
-    if (static_cast<int64_t>(split->size()) != parts) return std::nullopt;
-    if (std::accumulate(split->begin(), split->end(), int64_t{0}) != len) return std::nullopt;
-    std::vector<Value> outs;
-    int64_t begin = 0;
-    for (int64_t size : *split) {
-      if (size < 0) return std::nullopt;
-      auto r = eval_slice(*x, {begin}, {begin + size}, Dims{axis}, std::nullopt);
-      if (!r) return std::nullopt;
-      outs.push_back(std::move((*r)[0]));
-      begin += size;
-    }
-    return outs;
-  }
-  if (op == "Transpose") return eval_transpose(*x, attr_ints(node, "perm"));
-  if (op == "Range") {
-    if (!arg(1) || !arg(2)) return std::nullopt;
-    return eval_range(*x, *arg(1), *arg(2), max_elements);
-  }
-  if (op == "ConstantOfShape") {
-    auto shape = ints_of(x);
-    if (!shape) return std::nullopt;
-    Value fill;
-    fill.dtype = TensorProto::FLOAT;
-    fill.dims = {1};
-    fill.f = {0.0};
-    if (const auto* a = find_attr(node, "value")) {
-      auto v = value_from_tensor(a->t());
-      if (!v || v->size() != 1) return std::nullopt;
-      fill = *v;
-    }
-    fill.dims = {1};
-    return eval_expand(fill, *shape, max_elements);
-  }
-  if (op == "Expand") {
-    auto shape = ints_of(arg(1));
-    if (!shape) return std::nullopt;
-    return eval_expand(*x, *shape, max_elements);
-  }
-  if (op == "Tile") {
-    auto repeats = ints_of(arg(1));
-    if (!repeats) return std::nullopt;
-    return eval_tile(*x, *repeats, max_elements);
-  }
-  return std::nullopt;
+  const auto it = op_table().find(node.op_type());
+  // Every op in the table needs its first input.
+  if (it == op_table().end() || in.empty() || !in[0]) return std::nullopt;
+  return it->second(OpCall{node, in, opset, max_elements});
 }
 
 }  // namespace yoloxrt::simplify

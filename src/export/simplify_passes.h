@@ -1,5 +1,8 @@
 // export/simplify_passes.h - the simplifier's passes on onnx::ModelProto, one function each, so
 // that the exporter can run single passes on the graph it builds. Private to the export layer.
+// Each pass lives in src/export/simplify/pass_NN_<name>.cc, numbered in the order
+// simplify_model_bytes runs them (yoloxrt/simplify.h); validation in simplify/validate.cc, shared
+// graph helpers in simplify/graph_utils.h.
 //
 // Every pass edits `model` in place, keeps graph input/output names and returns how many things it
 // changed (nodes removed, initializers merged, ...). Passes treat an initializer as a constant
@@ -33,8 +36,8 @@ void reject_external_data(const onnx::ModelProto& model);
 // edits `model`.
 void validate_model(onnx::ModelProto& model);
 
-// The full ONNX check run on results: check_model plus strict shape inference. Throws like
-// validate_model.
+// The full ONNX check run on results: export/onnx_check.h's check_model_full on a copy (`model`
+// is left as it is). Throws like validate_model.
 void check_model_full(const onnx::ModelProto& model);
 
 // Sets the dims of graph inputs: name -> shape. Throws Error(kInvalidArgument) for an unknown

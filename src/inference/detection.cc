@@ -8,11 +8,7 @@
 
 namespace yoloxrt {
 
-std::string class_label(const std::vector<std::string>& class_names, int class_id) {
-  if (class_id >= 0 && static_cast<size_t>(class_id) < class_names.size())
-    return class_names[static_cast<size_t>(class_id)];
-  return "class " + std::to_string(class_id);
-}
+// class_label is defined in src/core/results.cc (the result writers need it in the core).
 
 float iou(const Box& a, const Box& b) {
   const float iw = std::min(a.x2, b.x2) - std::max(a.x1, b.x1);

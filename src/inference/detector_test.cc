@@ -238,25 +238,9 @@ TEST(Detector, GarbageModelIsCorruptAndNamed) {
   }
 }
 
-TEST(ReadLabelsFile, PlainAndColormap) {
-  testing::TempDir tmp;
-  std::ofstream(tmp / "l.txt") << "cat\ndog \n\nbird\n";
-  auto l = read_labels_file(tmp / "l.txt");
-  EXPECT_EQ(l.names, (std::vector<std::string>{"cat", "dog", "bird"}));
-  EXPECT_TRUE(l.colors.empty());
-  std::ofstream(tmp / "c.json")
-      << R"({"items":[{"label":"call","color":[1.0,0.5,0.0]},{"label":"no","color":[0,0,1]}]})";
-  l = read_labels_file(tmp / "c.json");
-  EXPECT_EQ(l.names, (std::vector<std::string>{"call", "no"}));
-  ASSERT_EQ(l.colors.size(), 2u);
-  EXPECT_EQ(l.colors[0], (std::array<uint8_t, 3>{255, 128, 0}));
-  std::ofstream(tmp / "bad.json") << R"({"items": 3})";
-  EXPECT_THROW(read_labels_file(tmp / "bad.json"), Error);
-}
-
 TEST(InspectModel, MegviiNanoSignature) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
-  const ModelIO io = inspect_model(fx / "megvii-nano" / "yolox_nano.onnx");
+  const ModelInfo io = inspect_model(fx / "megvii-nano" / "yolox_nano.onnx");
   ASSERT_EQ(io.inputs.size(), 1u);
   EXPECT_EQ(io.inputs[0].name, "images");
   EXPECT_EQ(io.inputs[0].shape, (std::vector<int64_t>{1, 3, 416, 416}));

@@ -9,6 +9,7 @@
 #include <ft2build.h>
 #include FT_FREETYPE_H
 
+#include "inference/label_layout.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt {
@@ -199,7 +200,43 @@ void render_text(Image& im, FT_Face face, const std::vector<uint32_t>& text, int
   }
 }
 
+int64_t overlap(const detail::PixelRect& a, const detail::PixelRect& b) {
+  const int64_t w = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
+  const int64_t h = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
 }  // namespace
+
+namespace detail {
+
+std::vector<PixelRect> place_labels(const std::vector<PixelRect>& boxes,
+                                    const std::vector<PixelRect>& labels, int image_w, int image_h,
+                                    int line_width) {
+  std::vector<PixelRect> placed;
+  placed.reserve(boxes.size());
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const PixelRect& box = boxes[i];
+    const int w = labels[i].width(), h = labels[i].height();
+    const int x = std::clamp(box.x0, 0, std::max(0, image_w - w));
+    const int tops[] = {box.y0 - h, box.y0 + line_width, box.y1, box.y1 - line_width - h};
+    int best = -1;
+    int64_t best_overlap = 0;
+    for (int k = 0; k < 4; ++k) {
+      const PixelRect r{x, tops[k], x + w, tops[k] + h};
+      if (r.y0 < 0 || r.y1 > image_h) continue;
+      int64_t o = 0;
+      for (const PixelRect& p : placed) o += overlap(r, p);
+      if (best < 0 || o < best_overlap) best = k, best_overlap = o;
+      if (o == 0) break;
+    }
+    const int y = best >= 0 ? tops[best] : std::clamp(tops[0], 0, std::max(0, image_h - h));
+    placed.push_back({x, y, x + w, y + h});
+  }
+  return placed;
+}
+
+}  // namespace detail
 
 void draw_detections(Image& image, const std::vector<Detection>& detections,
                      const std::vector<std::string>& class_names, const std::vector<Rgb>& colors,
@@ -222,6 +259,15 @@ void draw_detections(Image& image, const std::vector<Detection>& detections,
   if (face && FT_Set_Pixel_Sizes(face, 0, static_cast<FT_UInt>(font_px))) face = nullptr;
   const int lw = std::max(1, options.line_width);
 
+  struct Item {
+    Bgr color;
+    bool light;  // text black rather than white
+    std::vector<uint32_t> text;
+    TextMetrics metrics;
+  };
+  std::vector<Item> items;
+  std::vector<detail::PixelRect> boxes, labels;
+  const int pad = std::max(1, font_px / 6);
   for (const Detection& d : detections) {
     const Rgb rgb = d.class_id >= 0 && static_cast<size_t>(d.class_id) < colors.size()
                         ? colors[static_cast<size_t>(d.class_id)]
@@ -238,19 +284,25 @@ void draw_detections(Image& image, const std::vector<Detection>& detections,
     fill_rect(image, x1, y1, x1 + lw, y2 + 1, c);
     fill_rect(image, x2 + 1 - lw, y1, x2 + 1, y2 + 1, c);
     if (!face) continue;
-
-    const auto text = utf8_decode(format_label(class_label(class_names, d.class_id), d.score));
-    const TextMetrics m = measure(face, text);
-    const int pad = std::max(1, font_px / 6);
-    const int bw = m.width + 2 * pad, bh = m.ascent + m.descent + 2 * pad;
-    int bx = std::clamp(x1, 0, std::max(0, image.width - bw));
-    int by = y1 - bh;
-    if (by < 0) by = std::max(0, y1);  // no room above: inside the box, at its top
-    fill_rect(image, bx, by, bx + bw, by + bh, c);
+    Item it;
+    it.color = c;
     // ITU-R BT.601 luma decides the text colour.
-    const double luma = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
-    const Bgr text_color = luma > 140 ? Bgr{0, 0, 0} : Bgr{255, 255, 255};
-    render_text(image, face, text, bx + pad, by + pad + m.ascent, text_color);
+    it.light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140;
+    it.text = utf8_decode(format_label(class_label(class_names, d.class_id), d.score));
+    it.metrics = measure(face, it.text);
+    boxes.push_back({x1, y1, x2 + 1, y2 + 1});
+    labels.push_back(
+        {0, 0, it.metrics.width + 2 * pad, it.metrics.ascent + it.metrics.descent + 2 * pad});
+    items.push_back(std::move(it));
+  }
+  // Labels after all outlines, so that no outline is drawn over a label.
+  const auto placed = detail::place_labels(boxes, labels, image.width, image.height, lw);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const detail::PixelRect& r = placed[i];
+    fill_rect(image, r.x0, r.y0, r.x1, r.y1, items[i].color);
+    const Bgr text_color = items[i].light ? Bgr{0, 0, 0} : Bgr{255, 255, 255};
+    render_text(image, face, items[i].text, r.x0 + pad, r.y0 + pad + items[i].metrics.ascent,
+                text_color);
   }
 }
 

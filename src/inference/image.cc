@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <string>
 
 #include <opencv2/core.hpp>
 
+#include "core/strings.h"
 #include "inference/media_plugin.h"
 
 #include "yoloxrt/error.h"
@@ -25,36 +27,13 @@ ImageBuffer& ImageBuffer::operator=(const ImageBuffer& other) = default;
 
 namespace {
 
-// True if the bytes start with the signature of a format whose OpenCV decoder yoloxrt accepts:
-// JPEG, PNG, BMP, TIFF, WebP, PNM (P1-P6 followed by white space, as OpenCV's PxM decoder checks)
-// or JPEG 2000. Anything else never reaches cv::imdecode, which would otherwise hand it to GDAL
-// and GDCM: a large attack surface (a fuzzed PGM-lookalike with "DICM" at byte 128 made GDCM
-// abort the process).
-bool has_accepted_signature(const std::vector<uint8_t>& b) {
-  auto starts = [&](std::initializer_list<uint8_t> sig, size_t at = 0) {
-    if (b.size() < at + sig.size()) return false;
-    size_t i = at;
-    for (uint8_t c : sig)
-      if (b[i++] != c) return false;
-    return true;
-  };
-  // OpenCV takes the first decoder whose signature matches, so bytes that pass the checks below
-  // but fail the chosen decoder's stricter one (libwebp's header check, say) move on to the next
-  // candidates. The only one that can still claim them is the DICOM decoder (GDCM), whose
-  // signature is "DICM" at byte 128: refuse that outright.
-  if (starts({'D', 'I', 'C', 'M'}, 128)) return false;
-  if (starts({0xFF, 0xD8, 0xFF})) return true;                                        // JPEG
-  if (starts({0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A})) return true;             // PNG
-  if (starts({'B', 'M'})) return true;                                                // BMP
-  if (starts({'I', 'I', 0x2A, 0x00}) || starts({'M', 'M', 0x00, 0x2A})) return true;  // TIFF
-  if (starts({'R', 'I', 'F', 'F'}) && starts({'W', 'E', 'B', 'P'}, 8)) return true;   // WebP
-  if (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' &&
-      std::isspace(static_cast<unsigned char>(b[2])))
-    return true;  // PNM
-  if (starts({0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A}) ||
-      starts({0xFF, 0x4F, 0xFF, 0x51}))
-    return true;  // JPEG 2000
-  return false;
+// OpenCV takes the first decoder whose signature matches, so bytes that pass our signature check
+// but fail the chosen decoder's stricter one (libwebp's header check, say) move on to the next
+// candidates. The only one that can still claim them is the DICOM decoder (GDCM), whose signature
+// is "DICM" at byte 128; GDCM is a large attack surface (a fuzzed PGM look-alike made it abort the
+// process), so such bytes are refused outright.
+bool has_dicom_signature(const std::vector<uint8_t>& b) {
+  return b.size() >= 132 && std::memcmp(b.data() + 128, "DICM", 4) == 0;
 }
 
 }  // namespace
@@ -62,12 +41,26 @@ bool has_accepted_signature(const std::vector<uint8_t>& b) {
 ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
                          uint64_t max_pixels) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
-  if (!has_accepted_signature(bytes))
+  // Only formats in the signature table (image_header.h) reach cv::imdecode, which would otherwise
+  // hand unknown bytes to GDAL and GDCM.
+  const ImageFormat* format = identify_image_format(bytes);
+  if (!format || has_dicom_signature(bytes))
     throw Error(ErrorKind::kCorrupt,
-                "not a readable image: its first bytes are not those of a JPEG, PNG, BMP, TIFF, "
-                "WebP, PNM or JPEG 2000 file",
+                "not a readable image: its first bytes are not those of a " +
+                    decodable_image_formats() + " file",
                 name);
-  // A few header bytes can declare an image whose decoding would allocate gigabytes.
+  if (!format->decodable)
+    throw Error(ErrorKind::kUnsupported,
+                std::string(format->display) + " images are not supported (readable formats: " +
+                    decodable_image_formats() + ")",
+                name);
+  // A few header bytes can declare an image whose decoding would allocate gigabytes: the size is
+  // checked before any codec runs, and an image whose size cannot be read is not decoded.
+  if (!read_image_header(bytes))
+    throw Error(ErrorKind::kCorrupt,
+                std::string("not a readable image: the ") + format->display +
+                    " header is truncated or malformed (it declares no image size)",
+                name);
   check_image_pixels(bytes, name, max_pixels);
   cv::Mat mat;
   std::string why;
@@ -111,9 +104,7 @@ void save_image(const std::filesystem::path& path, const Image& image) {
 }
 
 bool is_image_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = core::to_lower(path.extension().string());
   static const char* const kExts[] = {".jpg",  ".jpeg", ".png", ".bmp", ".tif", ".tiff",
                                       ".webp", ".jp2",  ".pbm", ".pgm", ".ppm", ".pnm"};
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });

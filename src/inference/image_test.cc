@@ -56,11 +56,87 @@ TEST(DecodeImage, UnknownSignaturesAreRefusedAndKnownOnesReachTheDecoder) {
   std::vector<uint8_t> dicom(132, 0);
   dicom[128] = 'D', dicom[129] = 'I', dicom[130] = 'C', dicom[131] = 'M';
   EXPECT_EQ(decode_error(dicom), ErrorKind::kCorrupt);
-  EXPECT_EQ(decode_error({'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0}), ErrorKind::kCorrupt);
-  // A recognised signature with a broken body is refused by the decoder itself.
+  // A recognised signature whose header declares no size is refused before decoding; one with a
+  // size but a broken body is refused by the decoder itself.
   EXPECT_EQ(decode_error({0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F'}), ErrorKind::kCorrupt);
   EXPECT_EQ(decode_error({'P', '6', '\n', '2', ' ', '2', '\n', '2', '5', '5', '\n'}),
             ErrorKind::kCorrupt);
+}
+
+std::string be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+
+// A JPEG 2000 codestream's first bytes: SOC, then SIZ declaring w x h (one 8-bit component).
+std::string j2k_header(uint32_t w, uint32_t h) {
+  return std::string("\xFF\x4F\xFF\x51\x00\x29\x00\x00", 8) + be32(w) + be32(h) + be32(0) +
+         be32(0) + be32(w) + be32(h) + be32(0) + be32(0) + std::string("\x00\x01\x07\x01\x01", 5);
+}
+
+std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+Error decode_failure(const std::vector<uint8_t>& bytes, uint64_t max_pixels) {
+  try {
+    decode_image(bytes, "input.bin", max_pixels);
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "decoded";
+  return Error(ErrorKind::kRuntime, "decoded");
+}
+
+// JPEG 2000 sizes used to be limited only by OpenCV's OPENCV_IO_MAX_IMAGE_PIXELS, which the CLI
+// set: library callers got OpenCV's 2^30 default instead of their max_pixels.
+TEST(DecodeImage, JpegTwoThousandSizeIsCheckedBeforeDecoding) {
+  const Error raw = decode_failure(bytes_of(j2k_header(20000, 20000)), kDefaultMaxImagePixels);
+  EXPECT_EQ(raw.kind(), ErrorKind::kUnsupported);
+  EXPECT_NE(raw.message().find("20000x20000"), std::string::npos) << raw.what();
+  // The same codestream inside a JP2 file (signature, ftyp and jp2c boxes), and a tiny limit.
+  const std::string jp2 = std::string("\0\0\0\x0CjP  \r\n\x87\n", 12) + be32(20) + "ftyp" +
+                          "jp2 " + be32(0) + "jp2 " + be32(0) + "jp2c" + j2k_header(64, 48);
+  const Error boxed = decode_failure(bytes_of(jp2), 64 * 48 - 1);
+  EXPECT_EQ(boxed.kind(), ErrorKind::kUnsupported);
+  EXPECT_NE(boxed.message().find("64x48"), std::string::npos) << boxed.what();
+  // A JP2 file whose codestream is cut before SIZ is not decoded at all.
+  EXPECT_EQ(decode_failure(bytes_of(jp2.substr(0, 50)), kDefaultMaxImagePixels).kind(),
+            ErrorKind::kCorrupt);
+}
+
+// Real JPEG 2000 files (OpenCV's own encoder) still decode: their sizes are read from the header.
+TEST(DecodeImage, EncodedJpegTwoThousandRoundTrips) {
+  // At least 32 px a side: OpenJPEG's default 6 resolution levels need it.
+  ImageBuffer img(72, 40);
+  for (int y = 0; y < 40; ++y)
+    for (int x = 0; x < 72 * 3; ++x) img.view().row(y)[x] = static_cast<uint8_t>(x * 2 + y);
+  std::vector<uint8_t> jp2;
+  try {
+    jp2 = encode_image(img.view(), ".jp2");
+  } catch (const Error& e) {
+    GTEST_SKIP() << "no JPEG 2000 encoder: " << e.what();
+  }
+  // The raw codestream: the contents of the JP2 file's 'jp2c' box.
+  const std::string text(jp2.begin(), jp2.end());
+  const size_t box = text.find("jp2c");
+  ASSERT_NE(box, std::string::npos);
+  std::vector<uint8_t> j2k(jp2.begin() + static_cast<std::ptrdiff_t>(box) + 4, jp2.end());
+  for (const std::vector<uint8_t>* bytes : {&jp2, &j2k}) {
+    SCOPED_TRACE(bytes == &jp2 ? "jp2" : "j2k");
+    const auto header = read_image_header(*bytes);
+    ASSERT_TRUE(header.has_value());
+    EXPECT_STREQ(header->format, "jpeg2000");
+    const ImageBuffer back = decode_image(*bytes, "t.jp2");
+    EXPECT_EQ(back.width(), 72);
+    EXPECT_EQ(back.height(), 40);
+    EXPECT_THROW(decode_image(*bytes, "t.jp2", 72 * 40 - 1), Error);
+  }
+}
+
+// GIF's size is read from its header, but OpenCV 4.6 has no GIF decoder: say so.
+TEST(DecodeImage, GifIsUnsupportedNotCorrupt) {
+  const Error e = decode_failure({'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0}, kDefaultMaxImagePixels);
+  EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+  EXPECT_NE(e.message().find("GIF"), std::string::npos) << e.what();
 }
 
 TEST(DecodeImage, TinyPnmDecodes) {

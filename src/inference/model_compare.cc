@@ -7,15 +7,11 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "inference/ort_session.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt {
 namespace {
-
-Ort::Env& ort_env() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "yoloxrt-compare");
-  return env;
-}
 
 struct Session {
   std::unique_ptr<Ort::Session> session;
@@ -30,7 +26,7 @@ Session open_session(std::string_view bytes, const char* which) {
     so.SetIntraOpNumThreads(1);
     // As written: ORT's own fusions would blur what the comparison is meant to show.
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);
-    s.session = std::make_unique<Ort::Session>(ort_env(), bytes.data(), bytes.size(), so);
+    s.session = std::make_unique<Ort::Session>(detail::ort_env(), bytes.data(), bytes.size(), so);
     Ort::AllocatorWithDefaultOptions alloc;
     for (size_t k = 0; k < s.session->GetInputCount(); ++k) {
       s.input_names.emplace_back(s.session->GetInputNameAllocated(k, alloc).get());

@@ -5,7 +5,7 @@
 
 #include <onnxruntime_cxx_api.h>
 
-#include "inference/ort_env.h"
+#include "inference/ort_session.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/image.h"
 

@@ -1,9 +1,9 @@
 #include "yoloxrt/video.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 
+#include "core/strings.h"
 #include "inference/media_plugin.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
@@ -93,9 +93,7 @@ class PluginWriter final : public VideoWriter {
 }  // namespace
 
 bool is_video_extension(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = core::to_lower(path.extension().string());
   static const char* const kExts[] = {".mp4", ".avi", ".mkv",  ".mov", ".webm",
                                       ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"};
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
