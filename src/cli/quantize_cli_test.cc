@@ -14,10 +14,10 @@ namespace fs = std::filesystem;
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 
 // A small checkpoint (depth 0.33, width 0.125, 2 classes) and 3 synthetic calibration photos.
-struct Setup {
+struct SmallModel {
   TempDir dir;
   fs::path pth, calib;
-  Setup() {
+  SmallModel() {
     const auto arch = exporter::architecture_from_factors(0.33, 0.125, false, 2);
     pth = write_random_checkpoint(dir.path(), "small", arch, Family::kCjm, 11);
     calib = dir / "calib";
@@ -38,7 +38,7 @@ std::string file_text(const fs::path& p) {
 }
 
 TEST(QuantizeCli, ExportInt8ThenDetect) {
-  Setup s;
+  SmallModel s;
   const fs::path out = s.dir / "small.int8.onnx";
   const std::string common = " --depth 0.33 --width 0.125 --fixed 64x64 --calib-count 2";
   CommandResult r = run_command(cli_path() + " export " + q(s.pth) + common + " --int8 --calib " +
@@ -65,7 +65,7 @@ TEST(QuantizeCli, ExportInt8ThenDetect) {
 }
 
 TEST(QuantizeCli, EmptyCalibrationFolderIsAnError) {
-  Setup s;
+  SmallModel s;
   const fs::path model = s.dir / "small.onnx";
   ASSERT_EQ(run_command(cli_path() + " export " + q(s.pth) + " --depth 0.33 --width 0.125 -o " +
                         q(model) + " -q").exit_code, 0);
