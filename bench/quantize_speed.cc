@@ -12,26 +12,34 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "inference/ort_session.h"
+
 int main(int argc, char** argv) {
   int threads = 1, runs = 30, size = 640;
   std::vector<std::string> models;
   std::string save_dir;
-  std::string profile_prefix;  // --profile PREFIX: ORT's per-node JSON profile per model  // --save-optimized DIR: the graphs ORT runs, as <DIR>/<k>.onnx
+  std::string profile_prefix;  // --profile PREFIX: ORT's per-node JSON profile per model  //
+                               // --save-optimized DIR: the graphs ORT runs, as <DIR>/<k>.onnx
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
-    else if (a == "--runs" && i + 1 < argc) runs = std::atoi(argv[++i]);
-    else if (a == "--size" && i + 1 < argc) size = std::atoi(argv[++i]);
-    else if (a == "--save-optimized" && i + 1 < argc) save_dir = argv[++i];
-    else if (a == "--profile" && i + 1 < argc) profile_prefix = argv[++i];
-    else models.push_back(a);
+    if (a == "--threads" && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
+    else if (a == "--runs" && i + 1 < argc)
+      runs = std::atoi(argv[++i]);
+    else if (a == "--size" && i + 1 < argc)
+      size = std::atoi(argv[++i]);
+    else if (a == "--save-optimized" && i + 1 < argc)
+      save_dir = argv[++i];
+    else if (a == "--profile" && i + 1 < argc)
+      profile_prefix = argv[++i];
+    else
+      models.push_back(a);
   }
   if (models.empty()) {
     std::fprintf(stderr, "usage: quantize_speed [--threads N] [--runs N] [--size S] MODEL...\n");
     return 2;
   }
   try {
-    Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "quantize_speed");
     std::vector<std::unique_ptr<Ort::Session>> sessions;
     std::vector<std::string> in_names, out_names;
     for (const auto& m : models) {
@@ -42,7 +50,7 @@ int main(int argc, char** argv) {
       if (!save_dir.empty()) so.SetOptimizedModelFilePath(opt.c_str());
       const std::string prof = profile_prefix + std::to_string(sessions.size());
       if (!profile_prefix.empty()) so.EnableProfiling(prof.c_str());
-      sessions.push_back(std::make_unique<Ort::Session>(env, m.c_str(), so));
+      sessions.push_back(std::make_unique<Ort::Session>(yoloxrt::detail::ort_env(), m.c_str(), so));
       Ort::AllocatorWithDefaultOptions alloc;
       in_names.emplace_back(sessions.back()->GetInputNameAllocated(0, alloc).get());
       out_names.emplace_back(sessions.back()->GetOutputNameAllocated(0, alloc).get());

@@ -76,7 +76,8 @@ QdqPlan plan_qdq(std::string_view model_bytes, const QdqOptions& options);
 // Returns the model with `tensors` appended to the graph outputs (float, shape unspecified), for
 // calibration runs. Graph inputs among them are skipped (a runner has those already). Throws
 // Error(kCorrupt) for unparsable bytes, Error(kNotFound) naming a tensor no node produces.
-std::string add_graph_outputs(std::string_view model_bytes, const std::vector<std::string>& tensors);
+std::string add_graph_outputs(std::string_view model_bytes,
+                              const std::vector<std::string>& tensors);
 
 // Rewrites the model into QDQ form. `ranges` must hold every tensor of
 // plan_qdq(model_bytes, options).calibration_tensors (Error(kInvalidArgument) naming the first

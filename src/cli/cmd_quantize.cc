@@ -29,8 +29,7 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
 }
 
 void run_quantize(const std::filesystem::path& model, const std::filesystem::path& calib,
-                            const std::filesystem::path& out, const QuantizeCliOptions& q,
-                            bool quiet) {
+                  const std::filesystem::path& out, const QuantizeCliOptions& q, bool quiet) {
   QuantizeOptions o;
   o.method = parse_calibration_method(q.method);
   o.percentile = q.percentile;
@@ -53,8 +52,8 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   bar->finish();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!quiet) {
-    std::printf("calibrated %zu tensors on %zu images (%s%s)\n",
-                r.plan.calibration_tensors.size(), r.images_used, q.method.c_str(),
+    std::printf("calibrated %zu tensors on %zu images (%s%s)\n", r.plan.calibration_tensors.size(),
+                r.images_used, q.method.c_str(),
                 o.method == CalibrationMethod::kPercentile
                     ? (" " + std::to_string(q.percentile)).c_str()
                     : "");
@@ -63,7 +62,6 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
                 human_bytes(static_cast<double>(r.bytes_out)).c_str(), r.plan.conv_nodes.size(),
                 r.plan.region_nodes, secs);
   }
-
 }
 
 void register_quantize(CLI::App& app, int& /*exit_code*/) {

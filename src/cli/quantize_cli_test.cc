@@ -26,7 +26,8 @@ struct SmallModel {
       ImageBuffer img(96, 64 + 16 * i);
       Image v = img.view();
       for (int y = 0; y < v.height; ++y)
-        for (int x = 0; x < v.width * 3; ++x) v.row(y)[x] = static_cast<uint8_t>(x * 7 + y * (i + 2));
+        for (int x = 0; x < v.width * 3; ++x)
+          v.row(y)[x] = static_cast<uint8_t>(x * 7 + y * (i + 2));
       save_image(calib / ("p" + std::to_string(i) + ".jpg"), v);
     }
   }
@@ -50,7 +51,8 @@ TEST(QuantizeCli, ExportInt8ThenDetect) {
   EXPECT_NE(bytes.find("QuantizeLinear"), std::string::npos);
   // Only the INT8 model was left behind.
   size_t onnx_files = 0;
-  for (const auto& e : fs::directory_iterator(s.dir.path())) onnx_files += e.path().extension() == ".onnx";
+  for (const auto& e : fs::directory_iterator(s.dir.path()))
+    onnx_files += e.path().extension() == ".onnx";
   EXPECT_EQ(onnx_files, 1u);
   r = run_command(cli_path() + " detect " + q(out) + " " + q(s.calib / "p0.jpg") +
                   " --conf 0 --no-draw --json -");
@@ -68,7 +70,9 @@ TEST(QuantizeCli, EmptyCalibrationFolderIsAnError) {
   SmallModel s;
   const fs::path model = s.dir / "small.onnx";
   ASSERT_EQ(run_command(cli_path() + " export " + q(s.pth) + " --depth 0.33 --width 0.125 -o " +
-                        q(model) + " -q").exit_code, 0);
+                        q(model) + " -q")
+                .exit_code,
+            0);
   fs::create_directories(s.dir / "empty");
   const CommandResult r = run_command(cli_path() + " quantize " + q(model) + " --calib " +
                                       q(s.dir / "empty") + " -o " + q(s.dir / "x.onnx"));

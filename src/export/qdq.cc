@@ -39,14 +39,14 @@ bool is_quantized_op(const std::string& op) {
 
 // What the analysis found, shared by plan_qdq and insert_qdq so that both decide alike.
 struct Analysis {
-  std::vector<const NodeProto*> region;           // graph order
-  std::vector<std::string> quantized;             // tensors to get a Q/DQ pair, graph order
-  std::map<std::string, std::string> alias;       // MaxPool/Resize output -> input (same params)
-  std::map<std::string, TensorRange> fixed;       // Sigmoid outputs: [0, 1], not calibrated
-  std::set<std::string> silu_inputs;              // x of x * Sigmoid(x)
-  std::vector<std::string> calibration;           // quantized minus aliases
-  std::vector<std::string> graph_inputs;          // calibration tensors that are graph inputs
-  std::vector<const NodeProto*> convs;            // region convs
+  std::vector<const NodeProto*> region;      // graph order
+  std::vector<std::string> quantized;        // tensors to get a Q/DQ pair, graph order
+  std::map<std::string, std::string> alias;  // MaxPool/Resize output -> input (same params)
+  std::map<std::string, TensorRange> fixed;  // Sigmoid outputs: [0, 1], not calibrated
+  std::set<std::string> silu_inputs;         // x of x * Sigmoid(x)
+  std::vector<std::string> calibration;      // quantized minus aliases
+  std::vector<std::string> graph_inputs;     // calibration tensors that are graph inputs
+  std::vector<const NodeProto*> convs;       // region convs
   std::unordered_map<std::string, const TensorProto*> initializers;
 };
 
@@ -177,9 +177,8 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
     if (n.op_type() == "Conv") a.convs.push_back(&n);
     const std::string& op = n.op_type();
     // Data inputs only: Resize's roi/scales/sizes and Conv's weight/bias are not activations.
-    const int data_inputs = (op == "Conv" || op == "Resize" || op == "MaxPool" || op == "Sigmoid")
-                                ? 1
-                                : n.input_size();
+    const int data_inputs =
+        (op == "Conv" || op == "Resize" || op == "MaxPool" || op == "Sigmoid") ? 1 : n.input_size();
     for (int i = 0; i < data_inputs; ++i) add_tensor(n.input(i));
     add_tensor(n.output(0));
     if (op == "MaxPool" || op == "Resize") a.alias[n.output(0)] = n.input(0);
@@ -264,7 +263,8 @@ QuantParams activation_quant_params(TensorRange r, ActivationType type) {
   p.scale = (hi - lo) / 255.f;
   const double q0 = type == ActivationType::kUint8 ? 0.0 : -128.0;
   const long zp = std::lround(q0 - static_cast<double>(lo) / p.scale);
-  p.zero_point = static_cast<int>(std::clamp<long>(zp, static_cast<long>(q0), static_cast<long>(q0) + 255));
+  p.zero_point =
+      static_cast<int>(std::clamp<long>(zp, static_cast<long>(q0), static_cast<long>(q0) + 255));
   return p;
 }
 
@@ -315,7 +315,7 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
   const int32_t act_type =
       options.activation_type == ActivationType::kUint8 ? TensorProto::UINT8 : TensorProto::INT8;
   std::vector<TensorProto> new_inits;
-  std::map<std::string, QuantParams> params;  // per quantized tensor
+  std::map<std::string, QuantParams> params;                               // per quantized tensor
   std::map<std::string, std::pair<std::string, std::string>> param_names;  // scale, zp initializers
   for (const auto& t : a.quantized) {
     const std::string src = range_source(a, t);
@@ -351,7 +351,8 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
     const auto& [s, z] = param_names.at(t);
     auto& v = pairs[t];
     v.push_back(make_node("QuantizeLinear", {t, s, z}, t + "/q", t + "/QuantizeLinear"));
-    v.push_back(make_node("DequantizeLinear", {t + "/q", s, z}, t + "/dq", t + "/DequantizeLinear"));
+    v.push_back(
+        make_node("DequantizeLinear", {t + "/q", s, z}, t + "/dq", t + "/DequantizeLinear"));
   }
 
   // Weights and biases of the region's convs.
@@ -405,7 +406,8 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
       new_inits.push_back(make_tensor(bsn, TensorProto::FLOAT, {out_ch}, bs.data(), bs.size() * 4));
       const std::vector<int32_t> bz(static_cast<size_t>(out_ch), 0);
       new_inits.push_back(make_tensor(bzn, TensorProto::INT32, {out_ch}, bz.data(), bz.size() * 4));
-      weight_nodes.push_back(make_node("DequantizeLinear", {bqn, bsn, bzn}, bdq, base + "/bias.DQ", 0));
+      weight_nodes.push_back(
+          make_node("DequantizeLinear", {bqn, bsn, bzn}, bdq, base + "/bias.DQ", 0));
     }
     conv_inputs[c] = {wdq, bdq};
   }
@@ -416,7 +418,8 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
   for (const auto& o : g->output()) graph_outputs.insert(o.name());
   std::vector<NodeProto> nodes = std::move(weight_nodes);
   for (const auto& t : a.quantized)
-    if (quantized.count(t) && std::find(a.graph_inputs.begin(), a.graph_inputs.end(), t) != a.graph_inputs.end())
+    if (quantized.count(t) &&
+        std::find(a.graph_inputs.begin(), a.graph_inputs.end(), t) != a.graph_inputs.end())
       for (auto& n : pairs[t]) nodes.push_back(n);
   std::unordered_set<std::string> old_weights;
   for (const auto& n : g->node()) {

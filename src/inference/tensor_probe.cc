@@ -73,23 +73,23 @@ ProbeReport probe_tensors(const Detector& planner, std::string_view probe_model_
         values = session->Run(Ort::RunOptions{nullptr}, in_names, &tensor, 1, out_names.data(),
                               out_names.size());
       } catch (const Ort::Exception& e) {
-        throw Error(ErrorKind::kRuntime, std::string("ONNX Runtime failed on ") +
-                                             images[i].string() + ": " + e.what());
+        throw Error(ErrorKind::kRuntime,
+                    std::string("ONNX Runtime failed on ") + images[i].string() + ": " + e.what());
       }
       for (size_t k = 0; k < values.size(); ++k) {
         auto info = values[k].GetTensorTypeAndShapeInfo();
         if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
           throw Error(ErrorKind::kUnsupported, "tensor '" + run_names[k] + "' is not float32");
-        sink(run_names[k], std::span<const float>(values[k].GetTensorData<float>(),
-                                                  info.GetElementCount()));
+        sink(run_names[k],
+             std::span<const float>(values[k].GetTensorData<float>(), info.GetElementCount()));
       }
     }
     ++report.images_run;
   }
   if (progress) progress(images.size(), images.size(), {});
   if (report.images_run == 0)
-    throw Error(ErrorKind::kInvalidArgument,
-                "none of the " + std::to_string(images.size()) + " calibration images could be read");
+    throw Error(ErrorKind::kInvalidArgument, "none of the " + std::to_string(images.size()) +
+                                                 " calibration images could be read");
   return report;
 }
 

@@ -25,8 +25,8 @@ double initial_width(double max_abs) {
 double kl_for_threshold(const std::vector<double>& a, const std::vector<double>& prefix,
                         const std::vector<int>& nonzero_prefix, int i, double total) {
   const double tail = total - prefix[i];
-  const double p_sum = total;       // P keeps every count
-  const double q_sum = prefix[i];   // Q spreads the counts of [0, i)
+  const double p_sum = total;      // P keeps every count
+  const double q_sum = prefix[i];  // Q spreads the counts of [0, i)
   if (q_sum <= 0) return std::numeric_limits<double>::infinity();
   const double merged = static_cast<double>(i) / kQuantizedBins;
   double kl = 0.0;
@@ -108,7 +108,8 @@ void TensorHistogram::add(std::span<const float> values) {
   min_ = std::min(min_, lo);
   max_ = std::max(max_, hi);
   count_ += values.size() - bad;
-  const double max_abs = std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
+  const double max_abs =
+      std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
   if (max_abs == 0.0 && width_ == 0.0) {
     pending_zeros_ += values.size() - bad;
     return;

@@ -34,8 +34,8 @@ CalibrationResult calibrate(const fs::path& model_path, const std::vector<std::s
   const std::vector<uint8_t> raw = read_file_bytes(model_path);
   std::string probe;
   try {
-    probe = add_graph_outputs(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()),
-                              tensors);
+    probe = add_graph_outputs(
+        std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()), tensors);
   } catch (const Error& e) {
     throw e.with_file(model_path.string());
   }
@@ -51,8 +51,8 @@ CalibrationResult calibrate(const fs::path& model_path, const std::vector<std::s
   result.skipped = report.skipped;
   for (const auto& [name, h] : result.stats) {
     if (h.count() == 0)
-      throw Error(ErrorKind::kRuntime,
-                  "calibration saw no finite value in tensor '" + name + "'", model_path.string());
+      throw Error(ErrorKind::kRuntime, "calibration saw no finite value in tensor '" + name + "'",
+                  model_path.string());
     result.ranges[name] = h.range(options.method, options.percentile);
   }
   return result;
@@ -85,10 +85,9 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
       {"method", to_string(options.method)},
       {"calibration_images", calib.images_used},
       {"excluded", options.qdq.exclude},
-      {"weights", options.qdq.per_tensor ? "int8 symmetric per-tensor"
-                                         : "int8 symmetric per-channel"},
-      {"activations",
-       options.qdq.activation_type == ActivationType::kUint8 ? "uint8" : "int8"},
+      {"weights",
+       options.qdq.per_tensor ? "int8 symmetric per-tensor" : "int8 symmetric per-channel"},
+      {"activations", options.qdq.activation_type == ActivationType::kUint8 ? "uint8" : "int8"},
       {"silu", options.qdq.quantize_silu ? "int8" : "float"},
       {"stem", options.qdq.quantize_stem ? "int8" : "float"},
       {"depthwise", options.qdq.quantize_depthwise ? "int8" : "float"},
@@ -99,7 +98,8 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   report.metadata_json = md.dump();
   std::string q;
   try {
-    q = insert_qdq(bytes, options.qdq, calib.ranges, {{"yoloxrt.quantization", report.metadata_json}});
+    q = insert_qdq(bytes, options.qdq, calib.ranges,
+                   {{"yoloxrt.quantization", report.metadata_json}});
   } catch (const Error& e) {
     throw e.with_file(in.string());
   }

@@ -12,6 +12,7 @@
 #include <onnxruntime_cxx_api.h>
 
 #include "export/test_checkpoints.h"
+#include "inference/ort_session.h"
 #include "support/test_support.h"
 #include "yoloxrt/detector.h"
 #include "yoloxrt/error.h"
@@ -55,11 +56,13 @@ TEST(TensorHistogram, GrowthMergesBinsExactly) {
   std::vector<float> v = normal_samples(20000, 1);
   for (size_t i = 0; i < 50; ++i) v.push_back(40.f + static_cast<float>(i));
   std::vector<float> sorted = v;
-  std::sort(sorted.begin(), sorted.end(), [](float a, float b) { return std::fabs(a) < std::fabs(b); });
+  std::sort(sorted.begin(), sorted.end(),
+            [](float a, float b) { return std::fabs(a) < std::fabs(b); });
   TensorHistogram once, growing, left, right;
   once.add(v);
   for (size_t i = 0; i < sorted.size(); i += 997)
-    growing.add(std::span<const float>(sorted).subspan(i, std::min<size_t>(997, sorted.size() - i)));
+    growing.add(
+        std::span<const float>(sorted).subspan(i, std::min<size_t>(997, sorted.size() - i)));
   left.add(std::span<const float>(v).first(v.size() / 2));
   right.add(std::span<const float>(v).subspan(v.size() / 2));
   left.merge(right);
@@ -96,8 +99,8 @@ TEST(TensorHistogram, EntropyClipsOutliersKeepsTheBulk) {
   h.add(v);
   const TensorRange e = h.range(CalibrationMethod::kEntropy);
   EXPECT_EQ(h.range(CalibrationMethod::kMinMax).max, 60.f);
-  EXPECT_GT(e.max, 2.5f);   // keeps the bulk of N(0, 1)
-  EXPECT_LT(e.max, 15.f);   // drops the outliers
+  EXPECT_GT(e.max, 2.5f);          // keeps the bulk of N(0, 1)
+  EXPECT_LT(e.max, 15.f);          // drops the outliers
   EXPECT_FLOAT_EQ(e.min, -e.max);  // symmetric: the bulk's minimum lies beyond -threshold
   // A dense distribution without outliers (uniform on [-3, 3]) is hardly clipped.
   std::vector<float> u(200000);
@@ -118,7 +121,8 @@ TEST(QuantParams, Uint8AndInt8) {
   EXPECT_FLOAT_EQ(pos.scale, 2.f / 255.f);
 }
 
-// --- a tiny model ---------------------------------------------------------------------------------
+// --- a tiny model
+// ---------------------------------------------------------------------------------
 
 struct TinyModel {
   TempDir dir;
@@ -131,7 +135,8 @@ const TinyModel& tiny() {
   static TinyModel* t = [] {
     auto* m = new TinyModel;
     const auto arch = exporter::architecture_from_factors(0.33, 0.125, false, 3);
-    const fs::path pth = testing::write_random_checkpoint(m->dir.path(), "tiny", arch, Family::kCjm, 7);
+    const fs::path pth =
+        testing::write_random_checkpoint(m->dir.path(), "tiny", arch, Family::kCjm, 7);
     ExportOptions o;
     o.depth = 0.33;
     o.width = 0.125;
@@ -273,12 +278,11 @@ TEST(Quantize, OnnxRuntimeFusesEveryConvAndSilu) {
   TempDir tmp;
   const fs::path opt = tmp / "opt.onnx";
   {
-    Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "quantize_test");
     Ort::SessionOptions so;
     so.SetIntraOpNumThreads(1);
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
     so.SetOptimizedModelFilePath(opt.c_str());
-    Ort::Session s(env, quantized().path.c_str(), so);
+    Ort::Session s(detail::ort_env(), quantized().path.c_str(), so);
   }
   const onnx::ModelProto m = read_model(opt);
   std::map<std::string, int> ops;
