@@ -60,7 +60,17 @@ void ProgressBar::update(size_t done, const std::filesystem::path& current) {
   bar.resize(kWidth, ' ');
   std::string name = current.filename().string();
   if (name.size() > 40) name = name.substr(0, 37) + "...";
-  std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
+  std::string rate;
+  if (!rate_unit_.empty()) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %.1f %s/s", secs > 0 ? static_cast<double>(done) / secs : 0.0,
+                  rate_unit_.c_str());
+    rate = buf;
+  }
+  std::fprintf(stderr, "\r[%s] %zu/%zu%s %-40s", bar.c_str(), done, total_, rate.c_str(),
+               name.c_str());
   std::fflush(stderr);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -23,16 +24,21 @@ std::string human_bytes(double bytes);
 
 // A one-line progress bar on stderr ("[=====     ] 3/10 name"), redrawn in place; silent when not
 // enabled (callers pass !quiet && isatty(stderr)).
+// With show_rate("frames") it also prints the rate since construction ("31.4 frames/s").
 class ProgressBar {
  public:
   ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
   void update(size_t done, const std::filesystem::path& current);
   void finish();  // ends the line
   bool enabled() const { return enabled_; }
+  void set_total(size_t total) { total_ = total; }
+  void show_rate(std::string unit) { rate_unit_ = std::move(unit); }
 
  private:
   size_t total_;
   bool enabled_;
+  std::string rate_unit_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 // "a,b,,c" -> {"a", "b", "c"} (empty items dropped).

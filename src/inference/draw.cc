@@ -238,9 +238,27 @@ std::vector<PixelRect> place_labels(const std::vector<PixelRect>& boxes,
 
 }  // namespace detail
 
+Rgb palette_color(int key) {
+  const auto& p = default_palette();
+  return p[static_cast<size_t>(std::max(key, 0)) % p.size()];
+}
+
 void draw_detections(Image& image, const std::vector<Detection>& detections,
                      const std::vector<std::string>& class_names, const std::vector<Rgb>& colors,
                      const DrawOptions& options) {
+  std::vector<LabeledBox> boxes;
+  boxes.reserve(detections.size());
+  for (const Detection& d : detections) {
+    const Rgb rgb = d.class_id >= 0 && static_cast<size_t>(d.class_id) < colors.size()
+                        ? colors[static_cast<size_t>(d.class_id)]
+                        : palette_color(d.class_id);
+    boxes.push_back({d.box, rgb, format_label(class_label(class_names, d.class_id), d.score)});
+  }
+  draw_labeled_boxes(image, boxes, options);
+}
+
+void draw_labeled_boxes(Image& image, const std::vector<LabeledBox>& boxes,
+                        const DrawOptions& options) {
   if (image.empty()) return;
   FT_Face face = nullptr;
   const fs::path font = options.font_path.empty() ? default_font_path() : options.font_path;
@@ -266,43 +284,65 @@ void draw_detections(Image& image, const std::vector<Detection>& detections,
     TextMetrics metrics;
   };
   std::vector<Item> items;
-  std::vector<detail::PixelRect> boxes, labels;
+  std::vector<detail::PixelRect> outlines, labels;
   const int pad = std::max(1, font_px / 6);
-  for (const Detection& d : detections) {
-    const Rgb rgb = d.class_id >= 0 && static_cast<size_t>(d.class_id) < colors.size()
-                        ? colors[static_cast<size_t>(d.class_id)]
-                        : default_palette()[static_cast<size_t>(std::max(d.class_id, 0)) %
-                                            default_palette().size()];
+  for (const LabeledBox& b : boxes) {
+    const Rgb rgb = b.color;
     const Bgr c{rgb[2], rgb[1], rgb[0]};
-    const int x1 = static_cast<int>(std::lround(d.box.x1)),
-              y1 = static_cast<int>(std::lround(d.box.y1));
-    const int x2 = static_cast<int>(std::lround(d.box.x2)),
-              y2 = static_cast<int>(std::lround(d.box.y2));
+    const int x1 = static_cast<int>(std::lround(b.box.x1)),
+              y1 = static_cast<int>(std::lround(b.box.y1));
+    const int x2 = static_cast<int>(std::lround(b.box.x2)),
+              y2 = static_cast<int>(std::lround(b.box.y2));
     // Outline: lw pixels inside [x1, x2] x [y1, y2].
     fill_rect(image, x1, y1, x2 + 1, y1 + lw, c);
     fill_rect(image, x1, y2 + 1 - lw, x2 + 1, y2 + 1, c);
     fill_rect(image, x1, y1, x1 + lw, y2 + 1, c);
     fill_rect(image, x2 + 1 - lw, y1, x2 + 1, y2 + 1, c);
-    if (!face) continue;
+    if (!face || b.label.empty()) continue;
     Item it;
     it.color = c;
     // ITU-R BT.601 luma decides the text colour.
     it.light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140;
-    it.text = utf8_decode(format_label(class_label(class_names, d.class_id), d.score));
+    it.text = utf8_decode(b.label);
     it.metrics = measure(face, it.text);
-    boxes.push_back({x1, y1, x2 + 1, y2 + 1});
+    outlines.push_back({x1, y1, x2 + 1, y2 + 1});
     labels.push_back(
         {0, 0, it.metrics.width + 2 * pad, it.metrics.ascent + it.metrics.descent + 2 * pad});
     items.push_back(std::move(it));
   }
   // Labels after all outlines, so that no outline is drawn over a label.
-  const auto placed = detail::place_labels(boxes, labels, image.width, image.height, lw);
+  const auto placed = detail::place_labels(outlines, labels, image.width, image.height, lw);
   for (size_t i = 0; i < items.size(); ++i) {
     const detail::PixelRect& r = placed[i];
     fill_rect(image, r.x0, r.y0, r.x1, r.y1, items[i].color);
     const Bgr text_color = items[i].light ? Bgr{0, 0, 0} : Bgr{255, 255, 255};
     render_text(image, face, items[i].text, r.x0 + pad, r.y0 + pad + items[i].metrics.ascent,
                 text_color);
+  }
+}
+
+void draw_polyline(Image& image, const std::vector<std::array<float, 2>>& points, Rgb color,
+                   int width) {
+  if (image.empty() || points.empty()) return;
+  const Bgr c{color[2], color[1], color[0]};
+  const int w = std::max(1, width);
+  const int lo = -(w - 1) / 2, hi = lo + w;  // a w x w dot around each point on the line
+  auto dot = [&](double x, double y) {
+    const int cx = static_cast<int>(std::lround(x)), cy = static_cast<int>(std::lround(y));
+    fill_rect(image, cx + lo, cy + lo, cx + hi, cy + hi, c);
+  };
+  auto finite = [](const std::array<float, 2>& p) {
+    return std::isfinite(p[0]) && std::isfinite(p[1]);
+  };
+  if (finite(points[0])) dot(points[0][0], points[0][1]);
+  for (size_t k = 1; k < points.size(); ++k) {
+    if (!finite(points[k - 1]) || !finite(points[k])) continue;
+    const double x0 = points[k - 1][0], y0 = points[k - 1][1];
+    const double dx = points[k][0] - x0, dy = points[k][1] - y0;
+    // Far-off points (a box that left the frame) are clipped by fill_rect; cap the steps.
+    const int steps =
+        std::min(100000, static_cast<int>(std::ceil(std::max(std::abs(dx), std::abs(dy)))));
+    for (int s = 1; s <= steps; ++s) dot(x0 + dx * s / steps, y0 + dy * s / steps);
   }
 }
 

@@ -152,5 +152,32 @@ TEST(DefaultPalette, HasDistinctColours) {
     for (size_t j = i + 1; j < 80; ++j) EXPECT_NE(p[i], p[j]) << i << " " << j;
 }
 
+TEST(DrawLabeledBoxes, EachBoxHasItsOwnColourAndLabel) {
+  auto buf = grey(400, 300);
+  Image im = buf.view();
+  draw_labeled_boxes(
+      im, {{{50, 60, 100, 160}, {0, 255, 0}, "id 1"}, {{200, 60, 260, 160}, {0, 0, 255}, ""}});
+  EXPECT_TRUE(pixel_is(im, 75, 160, 0, 255, 0));   // green outline (BGR)
+  EXPECT_TRUE(pixel_is(im, 230, 160, 255, 0, 0));  // blue outline
+  if (!default_font_path().empty()) {
+    EXPECT_GT(changed_in(im, 50, 40, 100, 60), 50);  // label above the first box
+    EXPECT_EQ(changed_in(im, 200, 40, 260, 58), 0);  // none above the second
+  }
+  EXPECT_EQ(palette_color(3), default_palette()[3]);
+  EXPECT_EQ(palette_color(103), default_palette()[3]);
+  EXPECT_EQ(palette_color(-5), default_palette()[0]);
+}
+
+TEST(DrawPolyline, DrawsConnectedSegmentsClipped) {
+  auto buf = grey(100, 80);
+  Image im = buf.view();
+  draw_polyline(im, {{10.f, 10.f}, {50.f, 10.f}, {50.f, 200.f}}, {255, 0, 0}, 3);
+  for (int x = 10; x <= 50; x += 5) EXPECT_TRUE(pixel_is(im, x, 10, 0, 0, 255)) << x;
+  EXPECT_TRUE(pixel_is(im, 50, 79, 0, 0, 255));  // clipped at the bottom edge
+  EXPECT_TRUE(pixel_is(im, 10, 9, 0, 0, 255));   // 3 px thick
+  EXPECT_EQ(changed_in(im, 60, 20, 100, 80), 0);
+  EXPECT_EQ(changed_in(im, 0, 20, 45, 80), 0);
+}
+
 }  // namespace
 }  // namespace yoloxrt
