@@ -88,4 +88,10 @@ void preload_media_codecs(bool video = false);
 // True if the extension (case-insensitive) is one load_image is meant for.
 bool is_image_extension(const std::filesystem::path& path);
 
+// The regular files under `dir` (recursive, permission-denied folders skipped), sorted: those with
+// an image extension are returned, the others go to *others when it is not null. Throws
+// Error(kNotFound) if `dir` is not a folder, Error(kIo) if it cannot be listed, naming `dir`.
+std::vector<std::filesystem::path> list_image_files(const std::filesystem::path& dir,
+                                                    std::vector<std::filesystem::path>* others);
+
 }  // namespace yoloxrt

@@ -66,13 +66,7 @@ std::vector<WorkItem> collect_items(const DetectArgs& a) {
     const fs::path p(in);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> found;
-      for (auto it = fs::recursive_directory_iterator(
-               p, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec) && is_image_extension(it->path())) found.push_back(it->path());
-      if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), in);
-      std::sort(found.begin(), found.end());
+      const std::vector<fs::path> found = list_image_files(p, nullptr);
       for (const auto& f : found) items.push_back({f, out_dir / f.lexically_relative(p), false});
     } else {
       items.push_back({p, out_dir / p.filename(), is_video_extension(p)});

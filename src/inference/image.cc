@@ -147,4 +147,24 @@ bool is_image_extension(const std::filesystem::path& path) {
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
 }
 
+std::vector<std::filesystem::path> list_image_files(const std::filesystem::path& dir,
+                                                    std::vector<std::filesystem::path>* others) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(ErrorKind::kNotFound, "not a folder", dir.string());
+  std::vector<fs::path> found, rest;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied,
+                                                  ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    (is_image_extension(it->path()) ? found : rest).push_back(it->path());
+  }
+  if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), dir.string());
+  std::sort(found.begin(), found.end());
+  std::sort(rest.begin(), rest.end());
+  if (others) *others = std::move(rest);
+  return found;
+}
+
 }  // namespace yoloxrt
