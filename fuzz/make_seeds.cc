@@ -81,12 +81,14 @@ void safetensors_seeds(const fs::path& out) {
 }
 
 void json_seeds(const fs::path& out, const fs::path* fixtures) {
-  // First byte: even = colormap, odd = norm stats (see json_fuzz.cc).
+  // First byte mod 3: 0 colormap, 1 norm stats, 2 labels file (see json_fuzz.cc).
   put(out / "json", "colormap.json",
       std::string("\0", 1) +
           R"({"items":[{"label":"call","color":[0.1,0.2,0.3]},{"label":"no_gesture","color":[255,0,3]}]})");
   put(out / "json", "norm_stats.json", R"(1{"mean":[0.5,0.5,0.5],"std_dev":[0.2,0.3,0.25]})");
   put(out / "json", "norm_std.json", R"(1{"mean":[0.5,0.5,0.5],"std":[1,1,1]})");
+  put(out / "json", "labels.txt", "2cat\ndog \n\nbird\n");
+  put(out / "json", "labels_colormap.json", R"(2{"items":[{"label":"a","color":[200,100,0]}]})");
   if (!fixtures) return;
   const fs::path dir = *fixtures / "cjm-tiny-hagrid";
   if (fs::exists(dir / "norm_stats.json"))
@@ -163,6 +165,9 @@ void image_seeds(const fs::path& out, const fs::path* fixtures) {
   save(bgra, "bgra.png");
   save(deep, "deep.png");
   save(deep, "deep.tiff");
+  cv::Mat larger;  // OpenJPEG's default 6 resolution levels need 32 px a side
+  cv::resize(bgr, larger, cv::Size(64, 48), 0, 0, cv::INTER_NEAREST);
+  save(larger, "bgr.jp2");
   if (!fixtures) return;
   for (const char* rel : {"megvii-nano/dog.jpg", "images/rock-9017563.jpg"}) {
     const fs::path p = *fixtures / rel;
@@ -177,6 +182,34 @@ void image_seeds(const fs::path& out, const fs::path* fixtures) {
 
 }  // namespace
 
+void coco_seeds(const fs::path& out, const fs::path* fixtures) {
+  // First byte: even = results file, odd = ground truth (see coco_fuzz.cc).
+  put(out / "coco", "results.json",
+      std::string("\0", 1) +
+          R"([{"image_id": 1, "category_id": 1, "bbox": [0, 0, 20, 20], "score": 0.9},)"
+          R"( {"image_id": 2, "category_id": 3, "bbox": [10, 10, 40, 40], "score": 0.5,)"
+          R"( "segmentation": [[1, 2]]}, {"image_id": 2, "category_id": 3, "bbox": [5, 5,)"
+          R"( 120, 100], "score": 0.5}])");
+  put(out / "coco", "instances.json",
+      R"(1{"images": [{"id": 7, "file_name": "7.jpg", "width": 9, "height": 9}],)"
+      R"( "categories": [{"id": 2, "name": "x"}], "annotations": [{"id": 1, "image_id": 7,)"
+      R"( "category_id": 2, "bbox": [1, 1, 30, 40], "area": 1000, "iscrowd": 0},)"
+      R"( {"id": 2, "image_id": 7, "category_id": 2, "bbox": [0, 0, 99, 99], "iscrowd": 1,)"
+      R"( "segmentation": {"counts": "ab", "size": [9, 9]}}]})");
+  if (!fixtures) return;
+  const fs::path dir = *fixtures / "coco-val2017";
+  if (fs::exists(dir / "instances.json"))
+    put(out / "coco", "fixture_instances.json",
+        "1" + as_string(read_file_bytes(dir / "instances.json")));
+  if (fs::exists(dir / "detections_nano_fp32.json")) {
+    // The first ~60 detections (max_len is 64 KiB), closed into a list.
+    std::string text = as_string(read_file_bytes(dir / "detections_nano_fp32.json"));
+    size_t cut = text.find("},", 8000);
+    if (cut != std::string::npos) text = text.substr(0, cut + 1) + "]";
+    put(out / "coco", "fixture_results.json", std::string("\0", 1) + text);
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s OUT_DIR [FIXTURES_DIR]\n", argv[0]);
@@ -188,6 +221,7 @@ int main(int argc, char** argv) {
   zip_and_pickle_seeds(out, fx);
   safetensors_seeds(out);
   json_seeds(out, fx);
+  coco_seeds(out, fx);
   onnx_seeds(out);
   image_seeds(out, fx);
   return 0;

@@ -11,7 +11,7 @@ cd "$root"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(zip pickle safetensors json onnx image)
+((${#targets[@]})) || targets=(zip pickle safetensors json coco onnx image)
 jobs="${YOLOXRT_FUZZ_JOBS:-2}"
 fixtures="${YOLOXRT_FIXTURES:-$root/../shared/fixtures}"
 

@@ -2,7 +2,7 @@
 # Sanitizer runs, after the release tests (scripts/test.sh runs this on CI, or when asked with
 # YOLOXRT_SANITIZERS=1):
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) over the core, export,
-#         inference and cli tests (the `asan` test preset; the install test is excluded: it
+#         track, inference and cli tests (the `asan` test preset; the install test is excluded: it
 #         rebuilds an example against the installed tree, which says nothing about memory safety).
 #   tsan  ThreadSanitizer over the concurrency tests (the `tsan` test preset: one Detector called
 #         from many threads).

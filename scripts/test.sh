@@ -2,7 +2,7 @@
 # The test command: installs what is missing, builds (Release preset) and runs every test with CTest.
 # Tests that need ../shared/fixtures (or $YOLOXRT_FIXTURES) report themselves skipped without them.
 #   scripts/test.sh                 all tests
-#   scripts/test.sh -L export       only one label (core, export, inference, cli)
+#   scripts/test.sh -L export       only one label (core, export, inference, track, cli)
 # Then, on CI (CI=true) or with YOLOXRT_SANITIZERS=1, the sanitizer runs (scripts/sanitize.sh:
 # ASan+UBSan over the tests, TSan over the concurrency tests); YOLOXRT_SANITIZERS=0 skips them.
 set -euo pipefail

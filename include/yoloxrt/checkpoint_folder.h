@@ -1,8 +1,9 @@
 // yoloxrt/checkpoint_folder.h - the cjm tutorial's checkpoint folder, and lone checkpoint files.
 //
 // A tutorial folder holds `<dataset>-colormap.json`, `norm_stats.json` and `<model_type>.pth`
-// (YOLOX-SPEC §4). A Megvii checkpoint is usually a lone `.pth`. locate_checkpoint accepts either
-// and finds the side files that exist; the JSON parsers take bytes.
+// (docs/ARCHITECTURE.md "Export data path"). A Megvii checkpoint is usually a lone `.pth`.
+// locate_checkpoint accepts either and finds the side files that exist; the JSON parsers take
+// bytes.
 #pragma once
 
 #include <array>

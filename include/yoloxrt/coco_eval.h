@@ -65,8 +65,8 @@ struct CocoDetection {
 // "annotations" [{id, image_id, category_id, bbox [x, y, w, h], area?, iscrowd?}] and
 // "categories" [{id, name}]. Other keys (info, licenses, segmentation, ...) are ignored.
 // Throws Error(kCorrupt) without a file name, naming the entry (list and index, or id), for:
-// malformed JSON or a missing list; a missing or non-integer id; duplicate image ids, file names
-// or category ids; an annotation whose image_id or category_id is not listed; a bbox that is not
+// malformed JSON or a missing list; a missing or non-integer id; duplicate image ids, file names,
+// category ids or annotation ids; an annotation whose image_id or category_id is not listed; a bbox that is not
 // 4 finite numbers or has a negative width or height; a negative or non-finite area.
 CocoGroundTruth parse_coco_ground_truth(std::string_view json_text);
 // Reads and parses `path`; errors name it (Error(kNotFound)/Error(kIo) when unreadable).

@@ -79,8 +79,7 @@ std::vector<Detection> nms(std::vector<Detection> detections, const NmsOptions& 
 //  1. resize it (bilinear) to resized_w x resized_h, a uniform scale of `scale` (up to the
 //     integer truncation of the sizes);
 //  2. take the input pixel (x, y) from the resized pixel (x + offset_x, y + offset_y); pixels
-//  outside
-//     the resized image are filled with kPadValue (on the 0..255 scale).
+//     outside the resized image are filled with kPadValue (on the 0..255 scale).
 // An input-pixel point p maps back to original pixels as (p + offset) / scale.
 struct ResizePlan {
   ResizePolicy policy = ResizePolicy::kLetterbox;
@@ -95,18 +94,16 @@ struct ResizePlan {
 constexpr float kPadValue = 114.f;
 
 // Plans the resize of an image_w x image_h image for a target of target_h x target_w.
-//  - kLetterbox (Megvii preproc): r = min(target_h / h, target_w / w), resized (int(w r), int(h
-//  r)),
-//    pasted top-left on a target_h x target_w canvas.
+//  - kLetterbox (Megvii preproc): r = min(target_h / h, target_w / w), resized
+//    (int(w r), int(h r)), pasted top-left on a target_h x target_w canvas.
 //  - kCrop (cjm tutorial): if `exact` is false, the short side becomes min(target_h, target_w)
 //    keeping the aspect ratio (long side int(long * r)), then each side is cut down to a multiple
 //    of 32 by cropping equally from both ends (offset = (resized - input) / 2, integer). If
 //    `exact`, the image is scaled to cover target_h x target_w (r = max(...)) and centre-cropped to
 //    it.
 //  - kPad: if `exact` is false, short side to min(target_h, target_w), then the input is the
-//  resized
-//    image padded bottom/right up to multiples of 32 (nothing cropped). If `exact`, the same as
-//    letterbox.
+//    resized image padded bottom/right up to multiples of 32 (nothing cropped). If `exact`, the
+//    same as letterbox.
 // Use exact = true for models with a fixed input size, or when the user gave H x W.
 // Throws Error(kInvalidArgument) for non-positive sizes or a computed input side below 32.
 ResizePlan plan_resize(ResizePolicy policy, int image_w, int image_h, int target_h, int target_w,

@@ -71,8 +71,6 @@ struct TimingStats {
 // metadata (yoloxrt/onnx_info.h; the graph statistics stay zero). Throws Error(kNotFound) if the
 // file does not exist, Error(kCorrupt) if ONNX Runtime cannot load it, naming the file.
 ModelInfo inspect_model(const std::filesystem::path& path);
-// Transitional alias while src/inference is being split (issue 9); use ModelInfo.
-using ModelIO = ModelInfo;
 
 // The ONNX model's metadata_props (key -> value). Throws as inspect_model does.
 std::map<std::string, std::string> read_onnx_metadata_props(const std::filesystem::path& path);

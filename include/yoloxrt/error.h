@@ -25,7 +25,8 @@ enum class ErrorKind {
   kRuntime,          // a backend failed at run time (ONNX Runtime, OpenCV)
 };
 
-// Returns a stable lower-case name of the kind ("corrupt", "not-found", ...).
+// Returns a stable lower-case name of the kind: "invalid argument", "not found", "corrupt",
+// "unsupported", "unsafe", "mismatch", "i/o error", "runtime error". what() embeds it.
 std::string_view error_kind_name(ErrorKind kind);
 
 // Returns the process exit code the CLI uses for this kind (see README "Exit codes").

@@ -29,6 +29,9 @@ struct ImageResult {
   std::optional<int64_t> frame;   // 0-based frame index for video frames; absent for images
   int width = 0, height = 0;      // the original image's size in pixels
   std::vector<Detection> detections;  // boxes xyxy in original-image pixels (Detector::detect)
+  // Tracking (yoloxrt track): empty, or one track id per detection; each record then starts
+  // with "track_id".
+  std::vector<int> track_ids;
 };
 
 // The name an ImageResult prints: `image` lexically normalised (generic separators, "." and
@@ -38,8 +41,8 @@ std::string display_image_name(const std::string& image);
 
 // One image's JSON object on one line (no trailing newline), keys in this order:
 //   {"image": display_image_name(image), ["frame": N,] "width": W, "height": H,
-//    "detections": [{"label": class_label(class_names, id), "class_id": id, "score": s,
-//                    "box": [x1, y1, x2, y2]}, ...]}
+//    "detections": [{["track_id": T,] "label": class_label(class_names, id), "class_id": id,
+//                    "score": s, "box": [x1, y1, x2, y2]}, ...]}
 // Detections keep their order (Detector::detect returns them by descending score).
 std::string detection_json(const ImageResult& result,
                            const std::vector<std::string>& class_names);
@@ -70,6 +73,21 @@ int64_t coco_image_id(const std::string& image, size_t index);
 // inside one array. Detections are written in their order.
 std::string coco_results_json(const ImageResult& result, int64_t image_id,
                               const CocoCategoryMap& categories);
+
+// --- MOTChallenge ---------------------------------------------------------------------------------
+// A MOTChallenge row "frame,id,x,y,w,h,score,...": frame from 1, (x, y) the box's top-left corner
+// and (w, h) its size in pixels, double precision (trackers work in double). Detection files
+// (det.txt) have id -1; track files the track id. The reader is yoloxrt/mot.h's.
+struct MotRow {
+  int frame = 0;
+  int id = -1;
+  double x = 0, y = 0, w = 0, h = 0;
+  double score = 0;
+};
+
+// One MOTChallenge result line per row, "frame,id,x,y,w,h,score,-1,-1,-1\n", with x, y, w, h to 4
+// decimals and the score to 6 (what ByteTrack's reference tracks print).
+std::string format_mot_rows(std::span<const MotRow> rows);
 
 // --- writers --------------------------------------------------------------------------------------
 enum class ResultsFormat {

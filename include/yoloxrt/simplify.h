@@ -5,12 +5,14 @@
 // the export layer (the only layer that sees protobuf); numerical verification with ONNX Runtime
 // lives in yoloxrt/model_compare.h and is the caller's job (the CLI does it before writing).
 //
-// Pipeline, in order (each stage also exists as one function in src/export/simplify_passes.h):
-//   parse -> validate (external data, undefined inputs, cycles, unknown ops, checker, strict shape
-//   inference) -> fix input shapes -> [Constant nodes to initializers -> Identity/Dropout removal
-//   -> constant folding + shape folding -> If with constant condition inlined, repeated until
-//   nothing changes] -> BatchNormalization into Conv -> dead nodes -> duplicate initializers ->
-//   unused initializers -> topological sort -> full ONNX check of the result.
+// Pipeline, in order (each stage is one function in src/export/simplify_passes.h, one file in
+// src/export/simplify/, numbered as below):
+//   parse -> validate (validate.cc: external data, undefined inputs, cycles, unknown ops, checker,
+//   strict shape inference) -> 01 fix input shapes -> [02 Constant nodes to initializers -> 03
+//   Identity/Dropout removal -> 04 constant folding + shape folding -> 05 If with constant
+//   condition inlined, repeated until nothing changes] -> 06 BatchNormalization into Conv -> 07
+//   dead nodes -> 08 duplicate initializers -> 09 unused initializers -> 10 topological sort ->
+//   full ONNX check of the result (export/onnx_check.h).
 #pragma once
 
 #include <cstdint>

@@ -53,10 +53,10 @@ std::string human_bytes(double bytes) {
 }
 
 void ProgressBar::update(size_t done, const std::filesystem::path& current,
-                         std::optional<uint64_t> images) {
+                         std::optional<uint64_t> count) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (images) {
+  if (count) {
     if (done < total_ && now - last_ < std::chrono::milliseconds(50)) return;
     last_ = now;
   }
@@ -66,13 +66,16 @@ void ProgressBar::update(size_t done, const std::filesystem::path& current,
   bar.resize(kWidth, ' ');
   std::string name = current.filename().string();
   if (name.size() > 40) name = name.substr(0, 37) + "...";
-  if (images) {
-    const double s = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr, "\r[%s] %zu/%zu %6.1f images/s %-40s", bar.c_str(), done, total_,
-                 s > 0 ? static_cast<double>(*images) / s : 0.0, name.c_str());
-  } else {
-    std::fprintf(stderr, "\r[%s] %zu/%zu %-40s", bar.c_str(), done, total_, name.c_str());
+  std::string rate;
+  if (!rate_unit_.empty()) {
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double n = static_cast<double>(count ? *count : done);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %.1f %s/s", secs > 0 ? n / secs : 0.0, rate_unit_.c_str());
+    rate = buf;
   }
+  std::fprintf(stderr, "\r[%s] %zu/%zu%s %-40s", bar.c_str(), done, total_, rate.c_str(),
+               name.c_str());
   std::fflush(stderr);
 }
 

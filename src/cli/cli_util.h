@@ -3,10 +3,10 @@
 
 #include <array>
 #include <chrono>
-#include <cstdint>
-#include <optional>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,22 +25,25 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 std::string human_bytes(double bytes);
 
 // A one-line progress bar on stderr ("[=====     ] 3/10 name"), redrawn in place; silent when not
-// enabled (callers pass !quiet && isatty(stderr)). Given `images` (images or frames processed so
-// far), it also shows their rate since construction ("23.4 images/s") and redraws at most every
-// 50 ms until done == total.
+// enabled (callers pass !quiet && isatty(stderr)).
+// With show_rate("frames") it also prints the rate since construction ("31.4 frames/s") of `done`,
+// or of `count` when given (frames of a video while `done` counts inputs); with a `count` it
+// redraws at most every 50 ms until done == total.
 class ProgressBar {
  public:
-  ProgressBar(size_t total, bool enabled)
-      : total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
   void update(size_t done, const std::filesystem::path& current,
-              std::optional<uint64_t> images = std::nullopt);
+              std::optional<uint64_t> count = std::nullopt);
   void finish();  // ends the line
   bool enabled() const { return enabled_; }
+  void set_total(size_t total) { total_ = total; }
+  void show_rate(std::string unit) { rate_unit_ = std::move(unit); }
 
  private:
   size_t total_;
   bool enabled_;
-  std::chrono::steady_clock::time_point start_, last_;
+  std::string rate_unit_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_;
 };
 
 // "a,b,,c" -> {"a", "b", "c"} (empty items dropped).
@@ -60,8 +63,8 @@ struct ModelFlags {
 void apply_model_flags(const ModelFlags& flags, DetectorOptions& options);
 
 // Checks --max-megapixels (in (0, 10^6]) and sets OpenCV's own decoder limit to it, unless the
-// user set OPENCV_IO_MAX_IMAGE_PIXELS: it backs up read_image_header for formats it does not
-// parse and for video frames, and is read once, at the first decode (call before any).
+// user set OPENCV_IO_MAX_IMAGE_PIXELS: decode_image enforces the limit on images itself, so this
+// covers video frames; OpenCV reads it once, at the first decode (call before any).
 // Returns the limit in pixels. Throws Error(kInvalidArgument).
 uint64_t limit_image_pixels(double max_megapixels);
 

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -119,6 +117,7 @@ class DetectRun {
     names_ = det.metadata().class_names;
     colors_ = det.metadata().colors;
     draw_.font_path = a.font;
+    progress_.show_rate("images");  // video frames count as images
     // Written as results arrive, so memory stays bounded; renamed into place by finish().
     if (!a.json_path.empty() && a.json_path != "-")
       json_ = ResultsWriter::open(a.json_path, ResultsFormat::kJson, {names_, {}});

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <set>
 #include <string>
@@ -27,7 +28,7 @@ using json = nlohmann::ordered_json;  // keys in the documented order
 struct EvalArgs {
   std::string model, images_dir, annotations, detections, json_path, save_detections;
   std::string size, resize, family, labels, ep;
-  float conf = 0.001f, iou = 0.65f;
+  double conf = 0.001, iou = 0.65;  // doubles, so that settings print as typed
   size_t max_det = 100;
   bool agnostic = false, quiet = false;
   int threads = 0;
@@ -59,6 +60,10 @@ void run_eval(const EvalArgs& a) {
   const uint64_t max_pixels = limit_image_pixels(a.max_megapixels);
   check_outputs(a);
 
+  // The results file (the larger one) is parsed on a second thread while the ground truth is.
+  std::future<std::vector<CocoDetection>> results;
+  if (!model_form)
+    results = std::async(std::launch::async, [&a] { return read_coco_results(a.detections); });
   const CocoGroundTruth gt = read_coco_ground_truth(a.annotations);
   json settings;
   settings["annotations"] = a.annotations;
@@ -67,8 +72,8 @@ void run_eval(const EvalArgs& a) {
     if (!fs::is_directory(a.images_dir))
       throw Error(ErrorKind::kNotFound, "IMAGES_DIR is not a folder", a.images_dir);
     DetectorOptions o = coco_eval_detector_options();
-    o.conf = a.conf;
-    o.iou = a.iou;
+    o.conf = static_cast<float>(a.conf);
+    o.iou = static_cast<float>(a.iou);
     o.per_class = !a.agnostic;
     o.max_det = a.max_det;
     apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
@@ -100,8 +105,8 @@ void run_eval(const EvalArgs& a) {
     const DetectorOptions& r = detector->options();
     settings["model"] = a.model;
     settings["images_dir"] = a.images_dir;
-    settings["conf"] = r.conf;
-    settings["iou"] = r.iou;
+    settings["conf"] = a.conf;
+    settings["iou"] = a.iou;
     settings["per_class_nms"] = r.per_class;
     settings["max_det"] = r.max_det;
     if (r.resize) settings["resize"] = to_string(*r.resize);
@@ -109,7 +114,7 @@ void run_eval(const EvalArgs& a) {
     settings["category_mapping"] = mapping.by_name ? "name" : "position";
     if (!a.save_detections.empty()) write_file_atomic(a.save_detections, run.results_json);
   } else {
-    dets = read_coco_results(a.detections);
+    dets = results.get();
     settings["detections"] = a.detections;
   }
 

@@ -485,6 +485,8 @@ CocoGroundTruth parse_coco_ground_truth(std::string_view json_text) {
                    [](const CocoCategory& a, const CocoCategory& b) { return a.id < b.id; });
 
   gt.annotations.reserve(annotations.size());
+  std::unordered_set<int64_t> annotation_ids;
+  annotation_ids.reserve(annotations.size());
   for (size_t i = 0; i < annotations.size(); ++i) {
     const json& e = annotations[i];
     const std::string where = entry_name("annotations", i);
@@ -492,6 +494,8 @@ CocoGroundTruth parse_coco_ground_truth(std::string_view json_text) {
     CocoAnnotation a;
     a.id = get_int(e, "id", where);
     const std::string where_id = where + " (id " + std::to_string(a.id) + ")";
+    // pycocotools indexes annotations by id: a repeated id would silently stand for another box.
+    if (!annotation_ids.insert(a.id).second) corrupt(where_id + ": duplicate annotation id");
     a.image_id = get_int(e, "image_id", where_id);
     if (!image_ids.count(a.image_id))
       corrupt(where_id + ": image_id " + std::to_string(a.image_id) + " is not in \"images\"");
@@ -740,6 +744,19 @@ CocoMetrics evaluate_coco_bbox(const CocoGroundTruth& gt,
       for (int m = 0; m < kM; ++m) {
         const int max_det = kMaxDets[m];
         for (int t = 0; t < kT; ++t) {
+          if (m != kM - 1) {
+            // summarize() reads only recall at maxDets 1 and 10: rc[-1], or 0 when nd == 0.
+            size_t tp = 0, nd = 0;
+            for (size_t j = 0; j < n; ++j) {
+              const uint32_t d = order[j];
+              if (cat.rank[d] >= max_det) continue;
+              ++nd;
+              tp += cat.outcome[(size_t(d) * kA + a) * kT + t] == kTp;
+            }
+            recall[ridx(t, k, a, m)] =
+                nd ? static_cast<double>(tp) / static_cast<double>(npig) : 0.0;
+            continue;
+          }
           rc.clear();
           pr.clear();
           size_t tp = 0, fp = 0;

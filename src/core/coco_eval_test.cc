@@ -369,6 +369,12 @@ TEST(CocoGroundTruthReader, BadInputNamesTheEntry) {
                   R"([{"id": 1, "file_name": "a.jpg"}, {"id": 1, "file_name": "b.jpg"}])", "[]"));
             }).find("images[1]: duplicate image id 1"),
             std::string::npos);
+  EXPECT_NE(error_of([&] {
+              parse_coco_ground_truth(gt_with(img, R"([{"id": 9, "image_id": 1, "category_id": 1,
+                  "bbox": [0, 0, 1, 1]}, {"id": 9, "image_id": 1, "category_id": 1,
+                  "bbox": [0, 0, 2, 2]}])"));
+            }).find("annotations[1] (id 9): duplicate annotation id"),
+            std::string::npos);
   const CocoGroundTruth gt = parse_coco_ground_truth(gt_with(img, R"([{"id": 9, "image_id": 1,
       "category_id": 1, "bbox": [0, 0, 4, 5], "iscrowd": 1, "segmentation": {"counts": "x"}}])"));
   ASSERT_EQ(gt.annotations.size(), 1u);

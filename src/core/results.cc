@@ -1,5 +1,6 @@
 #include "yoloxrt/results.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -62,8 +63,10 @@ std::string detection_json(const ImageResult& result,
   j["width"] = result.width;
   j["height"] = result.height;
   ojson dets = ojson::array();
-  for (const Detection& d : result.detections) {
+  for (size_t k = 0; k < result.detections.size(); ++k) {
+    const Detection& d = result.detections[k];
     ojson o;
+    if (k < result.track_ids.size()) o["track_id"] = result.track_ids[k];
     o["label"] = class_label(class_names, d.class_id);
     o["class_id"] = d.class_id;
     o["score"] = float_value(d.score);
@@ -111,6 +114,18 @@ std::string coco_results_json(const ImageResult& result, int64_t image_id,
     o["score"] = float_value(d.score);
     if (!out.empty()) out += ",\n";
     out += o.dump();
+  }
+  return out;
+}
+
+std::string format_mot_rows(std::span<const MotRow> rows) {
+  std::string out;
+  out.reserve(rows.size() * 64);
+  char buf[256];
+  for (const MotRow& r : rows) {
+    const int len = std::snprintf(buf, sizeof buf, "%d,%d,%.4f,%.4f,%.4f,%.4f,%.6f,-1,-1,-1\n",
+                                  r.frame, r.id, r.x, r.y, r.w, r.h, r.score);
+    if (len > 0) out.append(buf, std::min(static_cast<size_t>(len), sizeof buf - 1));
   }
   return out;
 }

@@ -177,5 +177,27 @@ TEST(Results, WriterLeavesNothingWithoutCloseAndReportsMissingFolder) {
   }
 }
 
+TEST(Results, TrackIdsLeadEachRecord) {
+  ImageResult r;
+  r.image = "clip.mp4";
+  r.frame = 4;
+  r.width = 420;
+  r.height = 240;
+  r.detections.push_back({{10.f, 20.f, 30.f, 60.f}, 0, 0.5f});
+  r.track_ids = {7};
+  EXPECT_EQ(detection_json(r, {"person"}),
+            R"({"image":"clip.mp4","frame":4,"width":420,"height":240,"detections":[)"
+            R"({"track_id":7,"label":"person","class_id":0,"score":0.5,"box":[10.0,20.0,30.0,60.0]}]})");
+}
+
+TEST(Results, MotRowsFormatAsMotChallengeResults) {
+  const MotRow rows[] = {{5, 1, 169.74114, 102.566, 8.7943, 27.5304, 0.6571044},
+                         {12, 30, -1.5, 0, 1, 2, 1}};
+  EXPECT_EQ(format_mot_rows(rows),
+            "5,1,169.7411,102.5660,8.7943,27.5304,0.657104,-1,-1,-1\n"
+            "12,30,-1.5000,0.0000,1.0000,2.0000,1.000000,-1,-1,-1\n");
+  EXPECT_EQ(format_mot_rows({}), "");
+}
+
 }  // namespace
 }  // namespace yoloxrt

@@ -127,6 +127,9 @@ TEST_P(ExportVariants, ExportsChecksAndRuns) {
   const ExportedModel m = export_model(pth, o);
   EXPECT_EQ(m.source_family, family);
   EXPECT_EQ(m.metadata.model_type, type);
+  // Megvii's exps run nano and tiny at 416, the others at 640; the cjm tutorial runs at 384.
+  const bool small = std::string(type) == "yolox_nano" || std::string(type) == "yolox_tiny";
+  EXPECT_EQ(m.metadata.default_height, family == Family::kCjm ? 384 : small ? 416 : 640);
   const fs::path model = write_model(tmp, m, "m.onnx");
   std::vector<float> input(3 * 64 * 96, 0.5f);
   std::vector<int64_t> shape;
@@ -151,6 +154,25 @@ INSTANTIATE_TEST_SUITE_P(AllVariants, ExportVariants,
                            return std::string(info.param.type) +
                                   (info.param.family == Family::kCjm ? "_cjm" : "_megvii");
                          });
+
+// Legacy Megvii weights used to get 416 whatever their size; the size now follows the model type
+// as for current weights (a custom model gets yolox_base's 640).
+TEST(ExportVariants, LegacyMegviiDefaultSizeFollowsTheModelType) {
+  auto arch = *exporter::architecture_for_type("yolox_tiny");
+  arch.num_classes = 2;
+  TempDir tmp;
+  const fs::path pth =
+      testing::write_random_checkpoint(tmp.path(), "w", arch, Family::kMegvii, 3);
+  ExportOptions o;
+  o.legacy = true;
+  o.depth = 0.33;
+  o.width = 0.375;
+  const ExportedModel m = export_model(pth, o);
+  EXPECT_EQ(m.metadata.model_type, "custom");
+  EXPECT_EQ(m.metadata.default_height, 640);
+  EXPECT_EQ(m.metadata.channel_order, ChannelOrder::kRGB);
+  EXPECT_EQ(m.metadata.resize, ResizePolicy::kLetterbox);
+}
 
 TEST(ExportVariants, CustomFactors) {
   auto arch = exporter::architecture_from_factors(0.5, 0.3125, false, 3);

@@ -39,9 +39,8 @@ ModelProto add_model(int32_t a_type, int32_t b_type) {
   auto* n = g->add_node();
   n->set_op_type("Add");
   n->set_name("add");
-  n->add_input("a");
-  n->add_input("b");
-  n->add_output("y");
+  for (const std::string name : {"a", "b"}) n->add_input(name);
+  n->add_output(std::string("y"));
   return m;
 }
 

@@ -10,6 +10,7 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "core/strings.h"
 #include "inference/model_inspect.h"
 #include "inference/model_resolution.h"
 #include "inference/ort_session.h"
@@ -80,9 +81,9 @@ DetectorImpl::DetectorImpl(const fs::path& path, const DetectorOptions& options)
   detail::require_model_file(path);
   check_options(options_);
   session_ = detail::open_session(path, options_);
-  ModelIO io;
+  ModelInfo io;
   try {
-    io = detail::read_model_io(*session_);
+    io = detail::read_model_info(*session_);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorKind::kCorrupt, std::string("cannot read the model's signature: ") + e.what(),
                 path.string());
@@ -168,7 +169,7 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
   const size_t per_out = total / indices.size();
   if (k == 0 || per_out % k != 0 || per_out * indices.size() != total)
     throw Error(ErrorKind::kMismatch,
-                "output shape " + detail::shape_string(oshape) + " does not hold " +
+                "output shape " + core::shape_to_string(oshape) + " does not hold " +
                     std::to_string(indices.size()) + " images of rows",
                 path_.string());
   for (size_t i = 0; i < indices.size(); ++i)

@@ -240,7 +240,7 @@ TEST(Detector, GarbageModelIsCorruptAndNamed) {
 
 TEST(InspectModel, MegviiNanoSignature) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
-  const ModelIO io = inspect_model(fx / "megvii-nano" / "yolox_nano.onnx");
+  const ModelInfo io = inspect_model(fx / "megvii-nano" / "yolox_nano.onnx");
   ASSERT_EQ(io.inputs.size(), 1u);
   EXPECT_EQ(io.inputs[0].name, "images");
   EXPECT_EQ(io.inputs[0].shape, (std::vector<int64_t>{1, 3, 416, 416}));

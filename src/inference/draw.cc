@@ -9,6 +9,7 @@
 #include <ft2build.h>
 #include FT_FREETYPE_H
 
+#include "inference/label_layout.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt {
@@ -199,11 +200,65 @@ void render_text(Image& im, FT_Face face, const std::vector<uint32_t>& text, int
   }
 }
 
+int64_t overlap(const detail::PixelRect& a, const detail::PixelRect& b) {
+  const int64_t w = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
+  const int64_t h = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
 }  // namespace
+
+namespace detail {
+
+std::vector<PixelRect> place_labels(const std::vector<PixelRect>& boxes,
+                                    const std::vector<PixelRect>& labels, int image_w, int image_h,
+                                    int line_width) {
+  std::vector<PixelRect> placed;
+  placed.reserve(boxes.size());
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const PixelRect& box = boxes[i];
+    const int w = labels[i].width(), h = labels[i].height();
+    const int x = std::clamp(box.x0, 0, std::max(0, image_w - w));
+    const int tops[] = {box.y0 - h, box.y0 + line_width, box.y1, box.y1 - line_width - h};
+    int best = -1;
+    int64_t best_overlap = 0;
+    for (int k = 0; k < 4; ++k) {
+      const PixelRect r{x, tops[k], x + w, tops[k] + h};
+      if (r.y0 < 0 || r.y1 > image_h) continue;
+      int64_t o = 0;
+      for (const PixelRect& p : placed) o += overlap(r, p);
+      if (best < 0 || o < best_overlap) best = k, best_overlap = o;
+      if (o == 0) break;
+    }
+    const int y = best >= 0 ? tops[best] : std::clamp(tops[0], 0, std::max(0, image_h - h));
+    placed.push_back({x, y, x + w, y + h});
+  }
+  return placed;
+}
+
+}  // namespace detail
+
+Rgb palette_color(int key) {
+  const auto& p = default_palette();
+  return p[static_cast<size_t>(std::max(key, 0)) % p.size()];
+}
 
 void draw_detections(Image& image, const std::vector<Detection>& detections,
                      const std::vector<std::string>& class_names, const std::vector<Rgb>& colors,
                      const DrawOptions& options) {
+  std::vector<LabeledBox> boxes;
+  boxes.reserve(detections.size());
+  for (const Detection& d : detections) {
+    const Rgb rgb = d.class_id >= 0 && static_cast<size_t>(d.class_id) < colors.size()
+                        ? colors[static_cast<size_t>(d.class_id)]
+                        : palette_color(d.class_id);
+    boxes.push_back({d.box, rgb, format_label(class_label(class_names, d.class_id), d.score)});
+  }
+  draw_labeled_boxes(image, boxes, options);
+}
+
+void draw_labeled_boxes(Image& image, const std::vector<LabeledBox>& boxes,
+                        const DrawOptions& options) {
   if (image.empty()) return;
   FT_Face face = nullptr;
   const fs::path font = options.font_path.empty() ? default_font_path() : options.font_path;
@@ -222,35 +277,72 @@ void draw_detections(Image& image, const std::vector<Detection>& detections,
   if (face && FT_Set_Pixel_Sizes(face, 0, static_cast<FT_UInt>(font_px))) face = nullptr;
   const int lw = std::max(1, options.line_width);
 
-  for (const Detection& d : detections) {
-    const Rgb rgb = d.class_id >= 0 && static_cast<size_t>(d.class_id) < colors.size()
-                        ? colors[static_cast<size_t>(d.class_id)]
-                        : default_palette()[static_cast<size_t>(std::max(d.class_id, 0)) %
-                                            default_palette().size()];
+  struct Item {
+    Bgr color;
+    bool light;  // text black rather than white
+    std::vector<uint32_t> text;
+    TextMetrics metrics;
+  };
+  std::vector<Item> items;
+  std::vector<detail::PixelRect> outlines, labels;
+  const int pad = std::max(1, font_px / 6);
+  for (const LabeledBox& b : boxes) {
+    const Rgb rgb = b.color;
     const Bgr c{rgb[2], rgb[1], rgb[0]};
-    const int x1 = static_cast<int>(std::lround(d.box.x1)),
-              y1 = static_cast<int>(std::lround(d.box.y1));
-    const int x2 = static_cast<int>(std::lround(d.box.x2)),
-              y2 = static_cast<int>(std::lround(d.box.y2));
+    const int x1 = static_cast<int>(std::lround(b.box.x1)),
+              y1 = static_cast<int>(std::lround(b.box.y1));
+    const int x2 = static_cast<int>(std::lround(b.box.x2)),
+              y2 = static_cast<int>(std::lround(b.box.y2));
     // Outline: lw pixels inside [x1, x2] x [y1, y2].
     fill_rect(image, x1, y1, x2 + 1, y1 + lw, c);
     fill_rect(image, x1, y2 + 1 - lw, x2 + 1, y2 + 1, c);
     fill_rect(image, x1, y1, x1 + lw, y2 + 1, c);
     fill_rect(image, x2 + 1 - lw, y1, x2 + 1, y2 + 1, c);
-    if (!face) continue;
-
-    const auto text = utf8_decode(format_label(class_label(class_names, d.class_id), d.score));
-    const TextMetrics m = measure(face, text);
-    const int pad = std::max(1, font_px / 6);
-    const int bw = m.width + 2 * pad, bh = m.ascent + m.descent + 2 * pad;
-    int bx = std::clamp(x1, 0, std::max(0, image.width - bw));
-    int by = y1 - bh;
-    if (by < 0) by = std::max(0, y1);  // no room above: inside the box, at its top
-    fill_rect(image, bx, by, bx + bw, by + bh, c);
+    if (!face || b.label.empty()) continue;
+    Item it;
+    it.color = c;
     // ITU-R BT.601 luma decides the text colour.
-    const double luma = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
-    const Bgr text_color = luma > 140 ? Bgr{0, 0, 0} : Bgr{255, 255, 255};
-    render_text(image, face, text, bx + pad, by + pad + m.ascent, text_color);
+    it.light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140;
+    it.text = utf8_decode(b.label);
+    it.metrics = measure(face, it.text);
+    outlines.push_back({x1, y1, x2 + 1, y2 + 1});
+    labels.push_back(
+        {0, 0, it.metrics.width + 2 * pad, it.metrics.ascent + it.metrics.descent + 2 * pad});
+    items.push_back(std::move(it));
+  }
+  // Labels after all outlines, so that no outline is drawn over a label.
+  const auto placed = detail::place_labels(outlines, labels, image.width, image.height, lw);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const detail::PixelRect& r = placed[i];
+    fill_rect(image, r.x0, r.y0, r.x1, r.y1, items[i].color);
+    const Bgr text_color = items[i].light ? Bgr{0, 0, 0} : Bgr{255, 255, 255};
+    render_text(image, face, items[i].text, r.x0 + pad, r.y0 + pad + items[i].metrics.ascent,
+                text_color);
+  }
+}
+
+void draw_polyline(Image& image, const std::vector<std::array<float, 2>>& points, Rgb color,
+                   int width) {
+  if (image.empty() || points.empty()) return;
+  const Bgr c{color[2], color[1], color[0]};
+  const int w = std::max(1, width);
+  const int lo = -(w - 1) / 2, hi = lo + w;  // a w x w dot around each point on the line
+  auto dot = [&](double x, double y) {
+    const int cx = static_cast<int>(std::lround(x)), cy = static_cast<int>(std::lround(y));
+    fill_rect(image, cx + lo, cy + lo, cx + hi, cy + hi, c);
+  };
+  auto finite = [](const std::array<float, 2>& p) {
+    return std::isfinite(p[0]) && std::isfinite(p[1]);
+  };
+  if (finite(points[0])) dot(points[0][0], points[0][1]);
+  for (size_t k = 1; k < points.size(); ++k) {
+    if (!finite(points[k - 1]) || !finite(points[k])) continue;
+    const double x0 = points[k - 1][0], y0 = points[k - 1][1];
+    const double dx = points[k][0] - x0, dy = points[k][1] - y0;
+    // Far-off points (a box that left the frame) are clipped by fill_rect; cap the steps.
+    const int steps =
+        std::min(100000, static_cast<int>(std::ceil(std::max(std::abs(dx), std::abs(dy)))));
+    for (int s = 1; s <= steps; ++s) dot(x0 + dx * s / steps, y0 + dy * s / steps);
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "inference/label_layout.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt {
@@ -80,6 +81,68 @@ TEST(DrawDetections, MissingFontNamesTheFile) {
   }
 }
 
+using detail::PixelRect;
+
+int64_t overlap_area(const PixelRect& a, const PixelRect& b) {
+  const int64_t w = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
+  const int64_t h = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+void expect_apart_and_inside(const std::vector<PixelRect>& r, int w, int h) {
+  for (size_t i = 0; i < r.size(); ++i) {
+    EXPECT_GE(r[i].x0, 0) << i;
+    EXPECT_GE(r[i].y0, 0) << i;
+    EXPECT_LE(r[i].x1, w) << i;
+    EXPECT_LE(r[i].y1, h) << i;
+    for (size_t j = 0; j < i; ++j) EXPECT_EQ(overlap_area(r[i], r[j]), 0) << i << " vs " << j;
+  }
+}
+
+TEST(PlaceLabels, NeighbouringBoxesGetLabelsThatDoNotOverlap) {
+  // Five boxes side by side, each narrower than its label: labels all above would overlap.
+  std::vector<PixelRect> boxes, labels;
+  for (int i = 0; i < 5; ++i) {
+    boxes.push_back({60 * i, 100, 60 * i + 60, 250});
+    labels.push_back({0, 0, 100, 20});
+  }
+  const auto r = detail::place_labels(boxes, labels, 400, 400, 2);
+  ASSERT_EQ(r.size(), 5u);
+  expect_apart_and_inside(r, 400, 400);
+  EXPECT_EQ(r[0].y1, 100);  // the first (highest score) keeps the place above its box
+  for (size_t i = 0; i < r.size(); ++i) {
+    EXPECT_EQ(r[i].width(), 100);
+    EXPECT_EQ(r[i].height(), 20);
+  }
+}
+
+TEST(PlaceLabels, LabelsStayInsideTheImage) {
+  // A box touching the top right corner, and one filling the bottom edge.
+  const std::vector<PixelRect> boxes = {{150, 0, 200, 60}, {0, 170, 200, 200}};
+  const std::vector<PixelRect> labels = {{0, 0, 90, 16}, {0, 0, 90, 16}};
+  const auto r = detail::place_labels(boxes, labels, 200, 200, 2);
+  expect_apart_and_inside(r, 200, 200);
+  EXPECT_EQ(r[0].x1, 200);  // shifted left to fit
+  EXPECT_EQ(r[0].y0, 2);    // inside the box, under its top edge
+  EXPECT_EQ(r[1].y1, 170);  // above its box
+}
+
+TEST(PlaceLabels, IdenticalBoxesGetTheirLabelsOnDifferentSides) {
+  const std::vector<PixelRect> boxes(3, PixelRect{50, 50, 150, 150});
+  const std::vector<PixelRect> labels(3, PixelRect{0, 0, 80, 20});
+  const auto r = detail::place_labels(boxes, labels, 300, 300, 2);
+  expect_apart_and_inside(r, 300, 300);
+  EXPECT_EQ(r[0].y0, 30);   // above
+  EXPECT_EQ(r[1].y0, 52);   // inside, at the top
+  EXPECT_EQ(r[2].y0, 150);  // below
+  // A fifth identical box has no free place left: its label still stays inside the image.
+  const auto crowded = detail::place_labels(std::vector<PixelRect>(5, PixelRect{50, 50, 150, 150}),
+                                            std::vector<PixelRect>(5, PixelRect{0, 0, 80, 20}),
+                                            300, 300, 2);
+  EXPECT_GE(crowded[4].y0, 0);
+  EXPECT_LE(crowded[4].y1, 300);
+}
+
 TEST(FormatLabel, TwoDecimalPercent) { EXPECT_EQ(format_label("dog", 0.91289f), "dog: 91.29%"); }
 
 TEST(DefaultPalette, HasDistinctColours) {
@@ -87,6 +150,33 @@ TEST(DefaultPalette, HasDistinctColours) {
   ASSERT_GE(p.size(), 80u);
   for (size_t i = 0; i < 80; ++i)
     for (size_t j = i + 1; j < 80; ++j) EXPECT_NE(p[i], p[j]) << i << " " << j;
+}
+
+TEST(DrawLabeledBoxes, EachBoxHasItsOwnColourAndLabel) {
+  auto buf = grey(400, 300);
+  Image im = buf.view();
+  draw_labeled_boxes(
+      im, {{{50, 60, 100, 160}, {0, 255, 0}, "id 1"}, {{200, 60, 260, 160}, {0, 0, 255}, ""}});
+  EXPECT_TRUE(pixel_is(im, 75, 160, 0, 255, 0));   // green outline (BGR)
+  EXPECT_TRUE(pixel_is(im, 230, 160, 255, 0, 0));  // blue outline
+  if (!default_font_path().empty()) {
+    EXPECT_GT(changed_in(im, 50, 40, 100, 60), 50);  // label above the first box
+    EXPECT_EQ(changed_in(im, 200, 40, 260, 58), 0);  // none above the second
+  }
+  EXPECT_EQ(palette_color(3), default_palette()[3]);
+  EXPECT_EQ(palette_color(103), default_palette()[3]);
+  EXPECT_EQ(palette_color(-5), default_palette()[0]);
+}
+
+TEST(DrawPolyline, DrawsConnectedSegmentsClipped) {
+  auto buf = grey(100, 80);
+  Image im = buf.view();
+  draw_polyline(im, {{10.f, 10.f}, {50.f, 10.f}, {50.f, 200.f}}, {255, 0, 0}, 3);
+  for (int x = 10; x <= 50; x += 5) EXPECT_TRUE(pixel_is(im, x, 10, 0, 0, 255)) << x;
+  EXPECT_TRUE(pixel_is(im, 50, 79, 0, 0, 255));  // clipped at the bottom edge
+  EXPECT_TRUE(pixel_is(im, 10, 9, 0, 0, 255));   // 3 px thick
+  EXPECT_EQ(changed_in(im, 60, 20, 100, 80), 0);
+  EXPECT_EQ(changed_in(im, 0, 20, 45, 80), 0);
 }
 
 }  // namespace

@@ -1,21 +1,15 @@
 // The ONNX Runtime environment and execution-provider setup (ort_session.h).
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <memory>
 
+#include "core/strings.h"
 #include "inference/ort_session.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt {
 namespace detail {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // Short provider names -> ONNX Runtime's provider names.
 std::string ort_provider_name(const std::string& name) {
@@ -27,7 +21,7 @@ std::string ort_provider_name(const std::string& name) {
       {"rocm", "ROCMExecutionProvider"},         {"migraphx", "MIGraphXExecutionProvider"},
       {"xnnpack", "XnnpackExecutionProvider"},   {"qnn", "QNNExecutionProvider"},
   };
-  auto it = kNames.find(lower(name));
+  auto it = kNames.find(core::to_lower(name));
   return it == kNames.end() ? name : it->second;
 }
 

@@ -14,12 +14,9 @@
 namespace yoloxrt::detail {
 
 // Inputs, outputs and metadata of an open session. Throws Ort::Exception.
-ModelIO read_model_io(const Ort::Session& session);
+ModelInfo read_model_info(const Ort::Session& session);
 
 // Throws Error(kNotFound) if `path` does not exist, Error(kIo) if it is a directory.
 void require_model_file(const std::filesystem::path& path);
-
-// "[1,3,?,?]": dynamic dims (< 0) as '?'.
-std::string shape_string(const std::vector<int64_t>& shape);
 
 }  // namespace yoloxrt::detail

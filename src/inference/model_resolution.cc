@@ -12,7 +12,7 @@ namespace yoloxrt::detail {
 namespace {
 
 // One float32 image input and a float32 [B,N,K] (or [N,K]) output.
-void check_signature(const ModelIO& io, const std::string& file) {
+void check_signature(const ModelInfo& io, const std::string& file) {
   if (io.inputs.size() != 1 || io.outputs.empty())
     throw Error(ErrorKind::kUnsupported,
                 "expected one image input and an output, found " +
@@ -28,14 +28,13 @@ void check_signature(const ModelIO& io, const std::string& file) {
         file);
   if (in.shape.size() != 4 && in.shape.size() != 3)
     throw Error(ErrorKind::kUnsupported,
-                "input '" + in.name + "' has shape " + shape_string(in.shape) +
+                "input '" + in.name + "' has shape " + in.shape_string() +
                     ", expected [B,3,H,W], [B,H,W,3] or [3,H,W]",
                 file);
   if (out.shape.size() != 3 && out.shape.size() != 2)
-    throw Error(
-        ErrorKind::kUnsupported,
-        "output '" + out.name + "' has shape " + shape_string(out.shape) + ", expected [B,N,K]",
-        file);
+    throw Error(ErrorKind::kUnsupported,
+                "output '" + out.name + "' has shape " + out.shape_string() + ", expected [B,N,K]",
+                file);
 }
 
 // For models without yoloxrt metadata: layout from the input shape, the family's conventions
@@ -60,7 +59,7 @@ void infer_metadata(ModelMetadata& md, const TensorInfo& in, const TensorInfo& o
     md.output_format = OutputFormat::kRaw;
   else
     throw Error(ErrorKind::kUnsupported,
-                "cannot tell the output format of '" + out.name + "' " + shape_string(out.shape) +
+                "cannot tell the output format of '" + out.name + "' " + out.shape_string() +
                     " (expected K = 6 decoded or K = 5 + classes raw)",
                 file);
 }
@@ -128,7 +127,8 @@ bool resolve_size(DetectorOptions& options, const ModelMetadata& md, bool fixed_
 
 }  // namespace
 
-ResolvedModel resolve_model(const ModelIO& io, DetectorOptions& options, const std::string& file) {
+ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options,
+                            const std::string& file) {
   check_signature(io, file);
   const TensorInfo& in = io.inputs[0];
   const TensorInfo& out = io.outputs[0];
@@ -152,8 +152,7 @@ ResolvedModel resolve_model(const ModelIO& io, DetectorOptions& options, const s
                                                        : std::array<size_t, 3>{b, b + 1, b + 2};
   if (in.shape[d[2]] != 3 && in.shape[d[2]] >= 0)
     throw Error(ErrorKind::kUnsupported,
-                "input '" + in.name + "' " + shape_string(in.shape) +
-                    " does not have 3 channels in " +
+                "input '" + in.name + "' " + in.shape_string() + " does not have 3 channels in " +
                     (md.input_layout == InputLayout::kNCHW ? "NCHW" : "NHWC") + " layout",
                 file);
   const int64_t fixed_h = in.shape[d[0]], fixed_w = in.shape[d[1]];

@@ -25,6 +25,6 @@ struct ResolvedModel {
 // height, width). Throws Error naming `file`: kUnsupported for a signature that is not a
 // detector's, kCorrupt for malformed metadata, kMismatch when metadata, labels and shapes disagree,
 // kInvalidArgument for impossible sizes; as read_labels_file for a bad labels file.
-ResolvedModel resolve_model(const ModelIO& io, DetectorOptions& options, const std::string& file);
+ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options, const std::string& file);
 
 }  // namespace yoloxrt::detail

@@ -8,9 +8,9 @@
 namespace yoloxrt::detail {
 namespace {
 
-ModelIO signature(const std::string& input_name, std::vector<int64_t> in_shape,
+ModelInfo signature(const std::string& input_name, std::vector<int64_t> in_shape,
                   std::vector<int64_t> out_shape) {
-  ModelIO io;
+  ModelInfo io;
   io.inputs.push_back({input_name, "float32", std::move(in_shape), {}});
   io.outputs.push_back({"output", "float32", std::move(out_shape), {}});
   return io;
@@ -56,7 +56,7 @@ TEST(ResolveModel, FamilyOptionOverridesTheInputName) {
 }
 
 TEST(ResolveModel, TwoInputsAreUnsupportedAndNamed) {
-  ModelIO io = signature("images", {1, 3, 416, 416}, {1, 3549, 85});
+  ModelInfo io = signature("images", {1, 3, 416, 416}, {1, 3549, 85});
   io.inputs.push_back(io.inputs[0]);
   DetectorOptions o;
   try {

@@ -1,7 +1,6 @@
 #include "yoloxrt/video.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 
 #include "core/strings.h"

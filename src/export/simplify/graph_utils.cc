@@ -7,11 +7,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
 int default_opset(const ModelProto& model) {

@@ -13,6 +13,10 @@
 
 namespace yoloxrt::simplify {
 
+using onnx::GraphProto;
+using onnx::ModelProto;
+using onnx::NodeProto;
+using onnx::TensorProto;
 using NameSet = std::unordered_set<std::string>;
 
 // The default ONNX domain is spelled "" or "ai.onnx".

@@ -6,11 +6,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 void apply_input_shapes(ModelProto& model,
                         const std::map<std::string, std::vector<int64_t>>& shapes) {
   const NameSet inits = [&] {

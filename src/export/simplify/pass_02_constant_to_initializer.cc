@@ -5,11 +5,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 int64_t constants_to_initializers(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   const NameSet outputs = graph_output_names(g);

@@ -8,11 +8,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 int64_t remove_identities(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   const int opset = default_opset(model);

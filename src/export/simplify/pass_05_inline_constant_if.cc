@@ -8,11 +8,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 int64_t inline_constant_ifs(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   const NameSet consts = constant_names(g);

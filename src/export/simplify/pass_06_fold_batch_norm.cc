@@ -11,11 +11,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 int64_t fold_batch_norm_into_conv(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   const NameSet consts = constant_names(g);

@@ -7,11 +7,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 int64_t remove_dead_nodes(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   std::unordered_map<std::string, int> producer;

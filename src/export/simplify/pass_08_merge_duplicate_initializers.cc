@@ -10,11 +10,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 int64_t merge_duplicate_initializers(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   NameSet protected_names = graph_input_names(g);

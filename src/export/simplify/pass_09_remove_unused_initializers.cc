@@ -5,11 +5,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 int64_t remove_unused_initializers(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   NameSet used = graph_input_names(g);

@@ -11,11 +11,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 void sort_topologically(ModelProto& model) {
   GraphProto& g = *model.mutable_graph();
   const int n = g.node_size();

@@ -12,11 +12,6 @@
 
 namespace yoloxrt::simplify {
 
-using onnx::GraphProto;
-using onnx::ModelProto;
-using onnx::NodeProto;
-using onnx::TensorProto;
-
 namespace {
 
 void reject_external_in_graph(const GraphProto& g) {

@@ -1,0 +1,424 @@
+// yoloxrt track: ByteTrack multi-object tracking on videos and frame folders (detector + Tracker),
+// or a replay of MOTChallenge detection files through the Tracker.
+//
+// Outputs (annotated video or frames, MOT file, JSON) are written atomically, never over an input;
+// the first error stops the run.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "yoloxrt/detector.h"
+#include "yoloxrt/draw.h"
+#include "yoloxrt/error.h"
+#include "yoloxrt/file_io.h"
+#include "yoloxrt/image.h"
+#include "yoloxrt/mot.h"
+#include "yoloxrt/results.h"
+#include "yoloxrt/tracker.h"
+#include "yoloxrt/video.h"
+
+namespace yoloxrt::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct TrackArgs {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string out_dir = "out";
+  std::string mot_path, json_path, detections, classes;
+  TrackerOptions tracker;
+  std::optional<double> frame_rate, min_box_area, aspect_ratio_thresh;
+  int trail = 0;
+  int64_t max_frames = 0;
+  bool no_draw = false, quiet = false;
+  // detect's flags; conf 0.1: ByteTrack's second association needs the low detections.
+  ModelFlags model_flags;
+  std::string font, cache;
+  float conf = 0.1f, iou = 0.45f;
+  bool per_class = false;
+  size_t max_det = 300;
+};
+
+// --classes: names of the model's classes (case-insensitive) or class ids.
+std::set<int> resolve_classes(const std::string& spec, const std::vector<std::string>& names) {
+  std::set<int> ids;
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (const std::string& item : split_list(spec)) {
+    bool found = false;
+    for (size_t k = 0; k < names.size(); ++k)
+      if (lower(names[k]) == lower(item)) {
+        ids.insert(static_cast<int>(k));
+        found = true;
+      }
+    if (found) continue;
+    char* end = nullptr;
+    const long id = std::strtol(item.c_str(), &end, 10);
+    if (*end == '\0' && end != item.c_str() && id >= 0 && id < 1000000) {
+      ids.insert(static_cast<int>(id));
+      continue;
+    }
+    throw Error(ErrorKind::kNotFound, "--classes: '" + item + "' is not a class of the model (" +
+                                          std::to_string(names.size()) + " classes, e.g. '" +
+                                          (names.empty() ? std::string() : names[0]) + "')");
+  }
+  if (ids.empty()) throw Error(ErrorKind::kInvalidArgument, "--classes names no class");
+  return ids;
+}
+
+// A sequence of frames: a video file, or the images directly inside a folder (sorted by name).
+class FrameSource {
+ public:
+  explicit FrameSource(const fs::path& input) : input_(input) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      for (auto it = fs::directory_iterator(input, ec); !ec && it != fs::directory_iterator();
+           it.increment(ec))
+        if (it->is_regular_file(ec) && is_image_extension(it->path())) files_.push_back(it->path());
+      if (ec)
+        throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), input.string());
+      std::sort(files_.begin(), files_.end());
+      if (files_.empty())
+        throw Error(ErrorKind::kNotFound, "no image files in the folder", input.string());
+    } else {
+      if (!fs::exists(input, ec)) throw Error(ErrorKind::kNotFound, "no such file", input.string());
+      video_ = VideoReader::open(input);
+    }
+  }
+  bool is_video() const { return video_ != nullptr; }
+  double fps() const { return video_ ? video_->fps() : 0; }
+  size_t count_hint() const {
+    return video_ ? static_cast<size_t>(std::max<int64_t>(video_->frame_count(), 0))
+                  : files_.size();
+  }
+  // The frame's name for messages ("clip.mp4" or the image file).
+  const fs::path& current() const { return video_ ? input_ : files_[next_ - 1]; }
+  const std::vector<fs::path>& files() const { return files_; }
+
+  // Reads the next frame; false at the end. Frames of a folder must all have the first one's size.
+  bool read(ImageBuffer& frame) {
+    if (video_) return video_->read(frame);
+    if (next_ >= files_.size()) return false;
+    const fs::path& f = files_[next_++];
+    frame = load_image(f);
+    if (next_ == 1) {
+      width_ = frame.width();
+      height_ = frame.height();
+    } else if (frame.width() != width_ || frame.height() != height_) {
+      throw Error(ErrorKind::kMismatch,
+                  "frame is " + std::to_string(frame.width()) + "x" +
+                      std::to_string(frame.height()) + " but the folder's first frame (" +
+                      files_[0].filename().string() + ") is " + std::to_string(width_) + "x" +
+                      std::to_string(height_),
+                  f.string());
+    }
+    return true;
+  }
+
+ private:
+  fs::path input_;
+  std::unique_ptr<VideoReader> video_;
+  std::vector<fs::path> files_;
+  size_t next_ = 0;
+  int width_ = 0, height_ = 0;
+};
+
+// create_directories reporting a failure as Error(kIo) naming the folder.
+void make_folder(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir.empty() ? fs::path(".") : dir, ec);
+  if (ec) throw Error(ErrorKind::kIo, "cannot create the folder: " + ec.message(), dir.string());
+}
+
+// A video keeps its file name; a folder's frames go to a folder of the same name.
+fs::path annotated_path(const TrackArgs& a, const fs::path& input) {
+  const fs::path name =
+      input.filename().empty() ? input.parent_path().filename() : input.filename();
+  return fs::path(a.out_dir) / name;
+}
+
+void refuse_over_inputs(const TrackArgs& a, const std::vector<fs::path>& outputs) {
+  std::set<fs::path> inputs;
+  for (const auto& in : a.inputs) inputs.insert(canonical_or_absolute(in));
+  if (!a.model.empty()) inputs.insert(canonical_or_absolute(a.model));
+  if (!a.detections.empty()) inputs.insert(canonical_or_absolute(a.detections));
+  for (const auto& out : outputs)
+    if (!out.empty() && inputs.count(canonical_or_absolute(out)))
+      throw Error(ErrorKind::kUnsafe, "refusing to write an output over an input file",
+                  out.string());
+}
+
+TrackerOptions tracker_options(const TrackArgs& a, double default_frame_rate) {
+  TrackerOptions o = a.tracker;
+  o.frame_rate = a.frame_rate.value_or(default_frame_rate);
+  return o;
+}
+
+// Tracks the frames of one input; appends MOT rows and JSON records; writes the annotated copy.
+class TrackRun {
+ public:
+  TrackRun(const TrackArgs& a, const Detector& det, std::optional<std::set<int>> classes,
+           ResultsWriter* json)
+      : a_(a), det_(det), classes_(std::move(classes)), json_(json) {
+    filter_.min_box_area = a.min_box_area.value_or(10);
+    filter_.max_aspect_ratio = a.aspect_ratio_thresh.value_or(1.6);
+    draw_.font_path = a.font;
+  }
+
+  std::vector<MotRow> run(const fs::path& input, size_t input_index, ProgressBar& progress,
+                          size_t& frames_done) {
+    FrameSource source(input);
+    size_t expected = source.count_hint();
+    if (a_.max_frames > 0) expected = std::min(expected, static_cast<size_t>(a_.max_frames));
+    progress.set_total(expected > 0 ? frames_done + expected : 0);
+    double fps = source.fps();
+    if (!(fps > 0 && fps < 1000)) fps = 30;  // folders, and containers that do not say
+    Tracker tracker(tracker_options(a_, fps));
+    const fs::path out = annotated_path(a_, input);
+    std::unique_ptr<VideoWriter> writer;
+    std::vector<MotRow> rows;
+    std::map<int, std::deque<std::array<float, 2>>> trails;
+    ImageBuffer frame;
+    int64_t index = 0;
+    while ((a_.max_frames <= 0 || index < a_.max_frames) && source.read(frame)) {
+      Image view = frame.view();
+      std::vector<Detection> dets = det_.detect(view);
+      if (classes_)
+        std::erase_if(dets, [&](const Detection& d) { return !classes_->count(d.class_id); });
+      const std::vector<Track> tracks = tracker.update(dets);
+
+      ImageResult result;
+      result.image = input.string();
+      result.frame = index;
+      result.width = view.width;
+      result.height = view.height;
+      std::vector<LabeledBox> boxes;
+      for (const Track& t : tracks) {
+        if (!filter_.keep(t)) continue;
+        rows.push_back(mot_row(static_cast<int>(index + 1), t));
+        result.detections.push_back({t.box(), t.class_id, static_cast<float>(t.score)});
+        result.track_ids.push_back(t.id);
+        boxes.push_back({t.box(), palette_color(t.id), "id " + std::to_string(t.id)});
+        if (a_.trail > 0) {
+          auto& trail = trails[t.id];
+          trail.push_back({static_cast<float>(t.x + t.w / 2), static_cast<float>(t.y + t.h / 2)});
+          while (trail.size() > static_cast<size_t>(a_.trail)) trail.pop_front();
+        }
+      }
+      if (json_) json_->add(result, input_index);
+      if (!a_.no_draw) {
+        if (a_.trail > 0) {
+          // Trails of the tracks shown on this frame; the others' are dropped.
+          std::set<int> shown(result.track_ids.begin(), result.track_ids.end());
+          for (auto it = trails.begin(); it != trails.end();)
+            it = shown.count(it->first) ? std::next(it) : trails.erase(it);
+          for (const auto& [id, pts] : trails)
+            draw_polyline(view, std::vector<std::array<float, 2>>(pts.begin(), pts.end()),
+                          palette_color(id), 2);
+        }
+        draw_labeled_boxes(view, boxes, draw_);
+        if (source.is_video()) {
+          if (!writer) {
+            make_folder(out.parent_path());
+            writer = VideoWriter::open(out, fps, view.width, view.height);
+          }
+          writer->write(view);
+        } else {
+          make_folder(out);
+          save_image(out / source.current().filename(), view);
+        }
+      }
+      ++index;
+      progress.update(++frames_done, source.current());
+    }
+    if (index == 0) throw Error(ErrorKind::kCorrupt, "no readable frames", input.string());
+    if (writer) writer->close();
+    if (!a_.quiet && !progress.enabled())
+      std::fprintf(stderr, "%s: %lld frames, %zu track rows%s%s\n", input.c_str(),
+                   static_cast<long long>(index), rows.size(), a_.no_draw ? "" : " -> ",
+                   a_.no_draw ? "" : out.c_str());
+    return rows;
+  }
+
+ private:
+  const TrackArgs& a_;
+  const Detector& det_;
+  std::optional<std::set<int>> classes_;
+  ResultsWriter* json_;
+  TrackFilter filter_;
+  DrawOptions draw_;
+};
+
+void run_replay(const TrackArgs& a) {
+  if (!a.model.empty() || !a.inputs.empty())
+    throw Error(ErrorKind::kInvalidArgument,
+                "--detections replays a detection file: it takes no MODEL or inputs");
+  if (a.mot_path.empty())
+    throw Error(ErrorKind::kInvalidArgument, "--detections needs --mot FILE for the tracks");
+  if (!a.json_path.empty() || !a.classes.empty() || a.trail > 0)
+    throw Error(ErrorKind::kInvalidArgument,
+                "--json, --classes and --trail need a model run; a replay writes --mot only");
+  refuse_over_inputs(a, {a.mot_path});
+  const std::vector<MotRow> dets = read_mot_detections(a.detections);
+  // ByteTrack's defaults: 30 frames per second unless told; no output filter unless asked.
+  std::vector<MotRow> rows = track_mot_detections(dets, tracker_options(a, 30));
+  if (a.min_box_area || a.aspect_ratio_thresh) {
+    TrackFilter f;
+    f.min_box_area = a.min_box_area.value_or(0);
+    f.max_aspect_ratio = a.aspect_ratio_thresh.value_or(1e300);
+    std::erase_if(rows, [&](const MotRow& r) {
+      Track t;
+      t.w = r.w;
+      t.h = r.h;
+      return !f.keep(t);
+    });
+  }
+  write_file_atomic(a.mot_path, format_mot_rows(rows));
+  if (!a.quiet) {
+    std::set<int> ids;
+    for (const MotRow& r : rows) ids.insert(r.id);
+    std::fprintf(stderr, "%s: %zu detections on %d frames -> %zu track rows, %zu tracks -> %s\n",
+                 a.detections.c_str(), dets.size(), dets.back().frame, rows.size(), ids.size(),
+                 a.mot_path.c_str());
+  }
+}
+
+void run_track(const TrackArgs& a) {
+  if (!a.detections.empty()) return run_replay(a);
+  if (a.model.empty() || a.inputs.empty())
+    throw Error(ErrorKind::kInvalidArgument,
+                "track needs MODEL and at least one VIDEO or FRAMES_DIR (or --detections FILE)");
+  if (!a.mot_path.empty() && a.inputs.size() > 1)
+    throw Error(ErrorKind::kInvalidArgument,
+                "--mot writes one sequence: give one input (run track once per video)");
+  if (a.trail < 0 || a.trail > 1000)
+    throw Error(ErrorKind::kInvalidArgument, "--trail must be in [0, 1000]");
+  if (!a.font.empty() && !fs::exists(a.font))
+    throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
+  // Probe the tracker options before the model loads (Tracker validates them).
+  Tracker probe(tracker_options(a, 30));
+
+  std::vector<fs::path> outputs = {a.mot_path, a.json_path};
+  if (!a.no_draw)
+    for (const auto& in : a.inputs) outputs.push_back(annotated_path(a, in));
+  refuse_over_inputs(a, outputs);
+
+  DetectorOptions o;
+  apply_model_flags(a.model_flags, o);
+  o.cache_path = a.cache;
+  o.conf = a.conf;
+  o.iou = a.iou;
+  o.per_class = a.per_class;
+  o.max_det = a.max_det;
+  const auto detector = Detector::open(a.model, o);
+  std::optional<std::set<int>> classes;
+  if (!a.classes.empty()) classes = resolve_classes(a.classes, detector->metadata().class_names);
+
+  std::unique_ptr<ResultsWriter> json;
+  if (!a.json_path.empty()) {
+    ResultsWriter::Options jo;
+    jo.class_names = detector->metadata().class_names;
+    json = ResultsWriter::open(a.json_path, ResultsFormat::kJson, std::move(jo));
+  }
+  ProgressBar progress(0, !a.quiet && isatty(fileno(stderr)));
+  progress.show_rate("frames");
+  TrackRun run(a, *detector, classes, json.get());
+  std::vector<MotRow> rows;
+  size_t frames_done = 0;
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    std::vector<MotRow> r = run.run(a.inputs[i], i, progress, frames_done);
+    rows.insert(rows.end(), r.begin(), r.end());
+  }
+  progress.finish();
+  if (json) json->close();
+  if (!a.mot_path.empty()) write_file_atomic(a.mot_path, format_mot_rows(rows));
+}
+
+}  // namespace
+
+void register_track(CLI::App& app, int& exit_code) {
+  (void)exit_code;
+  auto a = std::make_shared<TrackArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "track",
+      "Track objects across video frames with ByteTrack: run a model on videos or frame folders "
+      "(annotated video, MOT and JSON), or replay MOTChallenge detections (--detections)");
+  cmd->add_option("model", a->model, "The ONNX model (not with --detections)");
+  cmd->add_option("inputs", a->inputs,
+                  "Video files, or folders of frames (the images inside, sorted by name)");
+  cmd->add_option("-o,--out", a->out_dir,
+                  "Folder for the annotated videos (same file names) and frame folders")
+      ->capture_default_str();
+  cmd->add_option("--mot", a->mot_path,
+                  "Write MOTChallenge tracks frame,id,x,y,w,h,score,-1,-1,-1 (one input)");
+  cmd->add_option("--json", a->json_path,
+                  "Write a JSON list, one record per frame with its tracks (track_id, label, "
+                  "class_id, score, box)");
+  cmd->add_option("--detections", a->detections,
+                  "Replay a MOTChallenge detection file frame,-1,x,y,w,h,score,... (needs --mot)");
+  cmd->add_option("--classes", a->classes,
+                  "Track only these classes: names or ids, comma-separated (e.g. person,car)");
+  cmd->add_option("--track-thresh", a->tracker.track_thresh,
+                  "High/low detection split; new tracks need this + 0.1")
+      ->capture_default_str();
+  cmd->add_option("--match-thresh", a->tracker.match_thresh,
+                  "Cost limit of the first association (1 - IoU x score)")
+      ->capture_default_str();
+  cmd->add_option("--track-buffer", a->tracker.track_buffer,
+                  "Frames a lost track is kept, at 30 frames/s (scaled by the frame rate)")
+      ->capture_default_str();
+  cmd->add_option("--frame-rate", a->frame_rate,
+                  "Frame rate for the lost buffer (default: the video's; 30 for folders and "
+                  "--detections)");
+  cmd->add_flag("--mot20", a->tracker.mot20, "IoU cost without score fusion (ByteTrack's MOT20)");
+  cmd->add_option("--min-box-area", a->min_box_area,
+                  "Show and save tracks with w x h above this (default 10; none for "
+                  "--detections)");
+  cmd->add_option("--aspect-ratio-thresh", a->aspect_ratio_thresh,
+                  "Drop tracks with w / h above this (default 1.6; none for --detections)");
+  cmd->add_option("--trail", a->trail, "Draw each track's last N centres (0 = no trails)")
+      ->capture_default_str();
+  cmd->add_option("--max-frames", a->max_frames, "Stop each input after N frames (0 = all)")
+      ->capture_default_str();
+  cmd->add_flag("--no-draw", a->no_draw, "Do not write annotated videos or frames");
+  cmd->add_flag("-q,--quiet", a->quiet, "No progress or summary lines");
+  // detect's flags
+  cmd->add_option("--size", a->model_flags.size, "Input size N or HxW (default: the model's)");
+  cmd->add_option("--resize", a->model_flags.resize,
+                  "crop, letterbox or pad (default: the model's)");
+  cmd->add_option("--conf", a->conf,
+                  "Detector score threshold (default 0.1: ByteTrack uses the low detections)")
+      ->capture_default_str();
+  cmd->add_option("--iou", a->iou, "NMS IoU threshold")->capture_default_str();
+  cmd->add_flag("--per-class", a->per_class, "NMS per class (default: class-agnostic)");
+  cmd->add_option("--max-det", a->max_det, "At most N detections per frame (0 = no limit)")
+      ->capture_default_str();
+  cmd->add_option("--threads", a->model_flags.threads,
+                  "ONNX Runtime intra-op threads (0 = one per core)")
+      ->capture_default_str();
+  cmd->add_option("--ep", a->model_flags.ep, "Execution providers in order, comma-separated");
+  cmd->add_option("--family", a->model_flags.family,
+                  "cjm or megvii, for models without yoloxrt metadata");
+  cmd->add_option("--labels", a->model_flags.labels,
+                  "Class names file (one per line, or a colormap JSON)");
+  cmd->add_option("--font", a->font, "TrueType font for the labels");
+  cmd->add_option("--cache", a->cache, "Optimised-model cache file");
+  cmd->callback([a] { run_track(*a); });
+}
+
+}  // namespace yoloxrt::cli
