@@ -146,7 +146,8 @@ class DetectRun {
     }
     it.image = ImageBuffer();  // encoded: free the pixels before the (slow, fsync'ed) write
     fs::create_directories(out.parent_path().empty() ? "." : out.parent_path());
-    write_file_atomic(out, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    write_file_atomic(out,
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
 
   // The calling thread, in input order.
