@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,6 +62,14 @@ std::vector<Detection> decode_decoded_output(const float* rows, size_t num_rows,
 // Throws Error(kInvalidArgument) if row_len < 6.
 std::vector<Detection> decode_megvii_decoded_output(const float* rows, size_t num_rows,
                                                     size_t row_len, float conf);
+
+// One image's outputs of an end-to-end model (OutputFormat::kEndToEnd, NMS already done in the
+// graph): the first num_dets rows (clamped to 0..k) of boxes [k, 4] (x1, y1, x2, y2 in input
+// pixels), scores [k] and classes [k]; keeps score > conf, in row order (the graph's NMS order,
+// descending score).
+std::vector<Detection> decode_end_to_end_output(int64_t num_dets, const float* boxes,
+                                                const float* scores, const int32_t* classes,
+                                                size_t k, float conf);
 
 // --- non-maximum suppression ---------------------------------------------------------------------
 struct NmsOptions {

@@ -36,6 +36,9 @@ struct ExportOptions {
   bool dynamic_batch = true;
   std::optional<std::string> input_name;  // default: cjm "input", Megvii "images"
   std::string output_name = "output";
+  // End-to-end model: NMS inside the graph (OutputFormat::kEndToEnd, four outputs named
+  // kEndToEndOutputs instead of output_name). Excludes output formats other than kDecoded.
+  std::optional<NmsSettings> nms;
 };
 
 // What export found and made.

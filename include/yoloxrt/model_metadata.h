@@ -23,6 +23,22 @@ enum class OutputFormat {
   kDecoded,        // K = 6: [x0, y0, w, h, label, prob] in input pixels (the cjm tutorial's)
   kRaw,            // K = 5 + C: [tx, ty, tw, th, sigmoid(obj), sigmoid(cls)...] (both families)
   kMegviiDecoded,  // K = 5 + C: [cx, cy, w, h, obj, cls...] in input pixels (Megvii's decode)
+  // NMS inside the graph: four outputs (kEndToEndOutputs), TensorRT EfficientNMS's layout:
+  // num_dets [B, 1] int32, det_boxes [B, K, 4] float32 (x1, y1, x2, y2 in input pixels),
+  // det_scores [B, K] float32, det_classes [B, K] int32; rows past num_dets are zero.
+  kEndToEnd,
+};
+
+// Output names of an end-to-end model, in this order.
+inline constexpr const char* kEndToEndOutputs[4] = {"num_dets", "det_boxes", "det_scores",
+                                                    "det_classes"};
+
+// The NMS baked into an end-to-end model.
+struct NmsSettings {
+  float conf = 0.25f;      // keeps scores (obj * max cls) strictly above this
+  float iou = 0.45f;       // a kept box suppresses boxes with IoU strictly above this
+  int max_det = 100;       // K: rows per image
+  bool per_class = false;  // suppress only within a class (default: class-agnostic)
 };
 
 struct ModelMetadata {
@@ -44,6 +60,7 @@ struct ModelMetadata {
   int default_height = 384;                   // recommended input size
   int default_width = 384;
   std::string source_sha256;  // of the checkpoint the model was exported from
+  std::optional<NmsSettings> nms;  // set iff output_format is kEndToEnd
 
   // Serialises into ONNX metadata_props key/value pairs (keys are prefixed "yoloxrt.").
   std::map<std::string, std::string> to_props() const;

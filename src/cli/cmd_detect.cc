@@ -357,6 +357,12 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   }
   preload.join();
   if (preload_error) std::rethrow_exception(preload_error);
+  if (const auto& nms = detector->metadata().nms;
+      nms && !a.quiet && (a.iou != nms->iou || a.per_class != nms->per_class))
+    std::fprintf(stderr,
+                 "yoloxrt: warning: the model does its own NMS (IoU > %g, %s): --iou and "
+                 "--per-class do not apply\n",
+                 nms->iou, nms->per_class ? "per class" : "class-agnostic");
 
   std::vector<PipelineInput> inputs;
   for (const auto& w : items) inputs.push_back({w.input, w.video});

@@ -18,6 +18,9 @@ struct ExportArgs {
   bool scale_input = false, channels_last = false, raw = false, rgb = false, bgr = false;
   bool legacy = false, static_batch = false, quiet = false;
   int opset = 17;
+  bool nms = false, per_class = false;
+  float nms_conf = 0.25f, nms_iou = 0.45f;
+  int max_det = 100;
 };
 
 void run_export(const ExportArgs& a) {
@@ -52,6 +55,20 @@ void run_export(const ExportArgs& a) {
   o.dynamic_batch = !a.static_batch;
   if (!a.input_name.empty()) o.input_name = a.input_name;
   o.output_name = a.output_name;
+  if (a.nms) {
+    if (a.raw) throw Error(ErrorKind::kInvalidArgument, "--nms conflicts with --raw");
+    if (o.output_format && *o.output_format != OutputFormat::kDecoded &&
+        *o.output_format != OutputFormat::kEndToEnd)
+      throw Error(ErrorKind::kInvalidArgument,
+                  "--nms conflicts with --output-format " + a.output_format);
+    o.output_format.reset();
+    o.nms = NmsSettings{a.nms_conf, a.nms_iou, a.max_det, a.per_class};
+  } else if (a.per_class || a.max_det != 100 || a.nms_conf != 0.25f || a.nms_iou != 0.45f) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "--nms-conf, --nms-iou, --max-det and --per-class need --nms");
+  } else if (o.output_format == OutputFormat::kEndToEnd) {
+    throw Error(ErrorKind::kInvalidArgument, "--output-format end-to-end: use --nms");
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   std::filesystem::path written;
@@ -62,6 +79,11 @@ void run_export(const ExportArgs& a) {
     std::printf("%s: %s family, %s\n", a.checkpoint.c_str(), to_string(m.source_family).c_str(),
                 m.architecture.c_str());
     std::printf("all %zu tensors matched the architecture\n", m.tensor_count);
+    if (m.metadata.nms)
+      std::printf("NMS in the graph: conf > %g, IoU > %g suppresses, %s, K = %d\n",
+                  m.metadata.nms->conf, m.metadata.nms->iou,
+                  m.metadata.nms->per_class ? "per class" : "class-agnostic",
+                  m.metadata.nms->max_det);
     std::printf("wrote %s (%s, %d nodes, opset %d, output %s) in %.3f s\n", written.c_str(),
                 human_bytes(static_cast<double>(m.file_size)).c_str(), m.node_count, o.opset,
                 to_string(m.metadata.output_format).c_str(), secs);
@@ -99,6 +121,16 @@ void register_export(CLI::App& app, int& /*exit_code*/) {
   c->add_option("--input-name", a->input_name,
                 "input tensor name (default: cjm 'input', Megvii 'images')");
   c->add_option("--output-name", a->output_name, "output tensor name");
+  c->add_flag("--nms", a->nms,
+              "end-to-end model: NMS in the graph, outputs num_dets [B,1], det_boxes [B,K,4] "
+              "(x1,y1,x2,y2 input px), det_scores [B,K], det_classes [B,K]");
+  c->add_option("--nms-conf", a->nms_conf, "with --nms: keep scores above this")
+      ->capture_default_str();
+  c->add_option("--nms-iou", a->nms_iou, "with --nms: IoU above this suppresses")
+      ->capture_default_str();
+  c->add_option("--max-det", a->max_det, "with --nms: K, detections per image")
+      ->capture_default_str();
+  c->add_flag("--per-class", a->per_class, "with --nms: NMS per class (default class-agnostic)");
   c->add_flag("-q,--quiet", a->quiet, "print nothing but warnings and errors");
   c->callback([a] { run_export(*a); });
 }

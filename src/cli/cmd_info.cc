@@ -74,6 +74,10 @@ void info_onnx(const std::filesystem::path& p, bool as_json) {
               m.mean[1], m.mean[2], m.std[0], m.std[1], m.std[2]);
   std::printf("  output: %s; resize %s to %dx%d\n", to_string(m.output_format).c_str(),
               to_string(m.resize).c_str(), m.default_height, m.default_width);
+  if (m.nms)
+    std::printf("  NMS in the graph: conf > %g, IoU > %g suppresses, %s, max %d per image\n",
+                m.nms->conf, m.nms->iou, m.nms->per_class ? "per class" : "class-agnostic",
+                m.nms->max_det);
   std::string names;
   for (size_t k = 0; k < m.class_names.size() && k < 20; ++k)
     names += (k ? ", " : "") + m.class_names[k];

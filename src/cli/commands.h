@@ -16,6 +16,7 @@ void register_simplify(CLI::App& app, int& exit_code);
 void register_convert(CLI::App& app, int& exit_code);
 void register_track(CLI::App& app, int& exit_code);
 void register_eval(CLI::App& app, int& exit_code);
+void register_triton_repo(CLI::App& app, int& exit_code);
 
 // Exit code for "completed, but some inputs failed" (detect).
 constexpr int kExitPartialFailure = 10;

@@ -190,5 +190,62 @@ TEST(ExportCli, ConvertRoundTripsThroughTheCli) {
   EXPECT_NE(r.err.find("refusing"), std::string::npos) << r.err;
 }
 
+// export --nms: the end-to-end model, simplified, reproduces the official demo through detect;
+// info reports the NMS; triton-repo writes an entry for it and refuses what Triton would refuse.
+TEST(ExportCli, EndToEndModelThroughSimplifyInfoDetectAndTritonRepo) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  TempDir tmp;
+  const fs::path pth = fx / "megvii-nano" / "yolox_nano.pth";
+  const fs::path e2e = tmp / "e2e.onnx", simple = tmp / "e2e_simple.onnx";
+  auto r = run_command(yx() + " export " + q(pth) + " -o " + q(e2e) + " --nms --nms-conf 0.1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("NMS in the graph"), std::string::npos) << r.out;
+  r = run_command(yx() + " simplify " + q(e2e) + " -o " + q(simple));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  r = run_command(yx() + " info " + q(simple));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("output: end-to-end"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NMS in the graph: conf > 0.1, IoU > 0.45"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("det_boxes float32 [batch, 100, 4]"), std::string::npos) << r.out;
+  expect_matches_megvii_demo(detect_dog(simple, fx, tmp), fx);
+
+  const fs::path repo = tmp / "repo";
+  r = run_command(yx() + " triton-repo " + q(e2e) + " -o " + q(repo) +
+                  " --name nano --preferred-batch 4,8 --max-queue-delay-us 200");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(repo / "nano" / "config.pbtxt"));
+  EXPECT_TRUE(fs::exists(repo / "nano" / "1" / "model.onnx"));
+  r = run_command(yx() + " triton-repo " + q(e2e) + " -o " + q(repo) + " --name nano");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--replace"), std::string::npos) << r.err;
+  r = run_command(yx() + " triton-repo " + q(e2e) + " -o " + q(repo) + " --name nano --replace -q");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(ExportCli, EndToEndRefusals) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  TempDir tmp;
+  const fs::path pth = fx / "megvii-nano" / "yolox_nano.pth";
+  for (const char* flags : {"--nms --raw", "--nms --output-format megvii-decoded", "--per-class",
+                            "--nms --nms-conf 1.5", "--nms --max-det 0"}) {
+    const auto r = run_command(yx() + " export " + q(pth) + " -o " + q(tmp / "x.onnx") + " " + flags);
+    EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(tmp / "x.onnx"));
+  // A static batch cannot be batched by Triton: refused with --max-batch > 0, nothing written.
+  const fs::path fixed = tmp / "fixed.onnx";
+  ASSERT_EQ(run_command(yx() + " export " + q(pth) + " -o " + q(fixed) + " --nms --static-batch")
+                .exit_code,
+            0);
+  auto r = run_command(yx() + " triton-repo " + q(fixed) + " -o " + q(tmp / "repo"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("static batch"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(tmp / "repo"));
+  r = run_command(yx() + " triton-repo " + q(fixed) + " -o " + q(tmp / "repo") + " --max-batch 0");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(run_command(yx() + " triton-repo --help").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace yoloxrt::testing

@@ -1,5 +1,8 @@
 #include "yoloxrt/model_metadata.h"
 
+#include <cstdio>
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "yoloxrt/error.h"
@@ -53,7 +56,8 @@ const std::pair<const char*, Family> kFamilies[] = {{"cjm", Family::kCjm},
 const std::pair<const char*, OutputFormat> kFormats[] = {
     {"decoded", OutputFormat::kDecoded},
     {"raw", OutputFormat::kRaw},
-    {"megvii-decoded", OutputFormat::kMegviiDecoded}};
+    {"megvii-decoded", OutputFormat::kMegviiDecoded},
+    {"end-to-end", OutputFormat::kEndToEnd}};
 const std::pair<const char*, ResizePolicy> kPolicies[] = {{"crop", ResizePolicy::kCrop},
                                                           {"letterbox", ResizePolicy::kLetterbox},
                                                           {"pad", ResizePolicy::kPad}};
@@ -91,6 +95,19 @@ std::map<std::string, std::string> ModelMetadata::to_props() const {
   put("resize", to_string(resize));
   put("input_size", json({default_height, default_width}).dump());
   put("source_sha256", source_sha256);
+  if (nms) {
+    // %.7g round-trips a float and keeps 0.45 readable (not 0.449999988).
+    auto num = [](float v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(v));
+      return std::stod(buf);
+    };
+    put("nms", json{{"conf", num(nms->conf)},
+                    {"iou", num(nms->iou)},
+                    {"max_det", nms->max_det},
+                    {"per_class", nms->per_class}}
+                   .dump());
+  }
   return p;
 }
 
@@ -123,6 +140,23 @@ ModelMetadata ModelMetadata::from_props(const std::map<std::string, std::string>
   m.default_height = size[0];
   m.default_width = size[1];
   m.source_sha256 = get_string(props, "source_sha256", "");
+  if (props.count(std::string(kPrefix) + "nms")) {
+    const json j = get_json(props, "nms", json::object());
+    try {
+      NmsSettings n;
+      n.conf = j.at("conf").get<float>();
+      n.iou = j.at("iou").get<float>();
+      n.max_det = j.at("max_det").get<int>();
+      n.per_class = j.at("per_class").get<bool>();
+      if (n.max_det < 1) throw std::invalid_argument("max_det must be >= 1");
+      m.nms = n;
+    } catch (const std::exception& e) {
+      throw Error(ErrorKind::kCorrupt,
+                  "metadata key 'yoloxrt.nms' is malformed: " + std::string(e.what()));
+    }
+  }
+  if (m.output_format == OutputFormat::kEndToEnd && !m.nms)
+    throw Error(ErrorKind::kCorrupt, "metadata: an end-to-end model needs 'yoloxrt.nms'");
   return m;
 }
 

@@ -3,6 +3,7 @@
 
 #include "export/architecture.h"
 #include "export/graph_builder.h"
+#include "export/nms_tail.h"
 #include "export/onnx_writer.h"
 #include "export/simplify_passes.h"
 #include "yoloxrt/checkpoint.h"
@@ -122,6 +123,23 @@ void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& 
 
 std::array<float, 3> reversed(std::array<float, 3> v) { return {v[2], v[1], v[0]}; }
 
+// An end-to-end model is the decoded model plus the NMS tail (export/nms_tail.h).
+void prepare_end_to_end(const ExportOptions& o, exporter::WrapperOptions& w, ModelMetadata& m) {
+  exporter::check_nms_settings(*o.nms);
+  if (o.output_format && *o.output_format != OutputFormat::kDecoded &&
+      *o.output_format != OutputFormat::kEndToEnd)
+    throw Error(ErrorKind::kInvalidArgument,
+                "NMS in the graph needs the decoded output, not " + to_string(*o.output_format));
+  for (const char* name : kEndToEndOutputs)
+    if (w.input_name == name)
+      throw Error(ErrorKind::kInvalidArgument,
+                  "the input name '" + w.input_name + "' is an output name of end-to-end models");
+  w.output_format = OutputFormat::kDecoded;
+  w.output_name = "nms.decoded";  // internal: the tail replaces it with the four outputs
+  m.output_format = OutputFormat::kEndToEnd;
+  m.nms = *o.nms;
+}
+
 }  // namespace
 
 namespace {
@@ -203,10 +221,16 @@ ExportedModel build_checked_model(const fs::path& path, const ExportOptions& opt
   metadata.model_type = arch.model_type;
   metadata.source_sha256 = checkpoint.sha256;
   set_class_names(checkpoint, arch.num_classes, metadata, out.warnings);
-  const exporter::WrapperOptions wrapper = choose_wrapper(checkpoint, arch, options, out);
-
+  exporter::WrapperOptions wrapper = choose_wrapper(checkpoint, arch, options, out);
+  if (options.nms)
+    prepare_end_to_end(options, wrapper, metadata);
+  else if (options.output_format == OutputFormat::kEndToEnd)
+    throw Error(ErrorKind::kInvalidArgument, "an end-to-end output needs NMS settings");
   try {
     model = exporter::build_model(arch, checkpoint.canonical, wrapper);
+    if (options.nms)
+      exporter::append_nms_tail(model, wrapper.output_name, *options.nms,
+                                wrapper.dynamic_batch ? "batch" : "1");
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kMismatch) throw e.with_file(checkpoint.source.weights.string());
     throw;

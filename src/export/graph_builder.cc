@@ -5,6 +5,7 @@
 #include <set>
 
 #include "export/batch_norm.h"
+#include "export/graph_ops.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::exporter {
@@ -73,78 +74,10 @@ class WeightSource {
   std::vector<std::pair<std::string, std::vector<int64_t>>> requested_;
 };
 
-class Builder {
+class Builder : public GraphOps {
  public:
-  Builder(onnx::GraphProto* g, WeightSource& w, bool depthwise) : g_(g), w_(w), dw_(depthwise) {}
-
-  // --- graph primitives ---------------------------------------------------------------------
-  NodeProto* node(const std::string& op, std::initializer_list<std::string> inputs,
-                  const std::string& output) {
-    NodeProto* n = g_->add_node();
-    n->set_op_type(op);
-    n->set_name(output + "/" + op);
-    for (const auto& i : inputs) n->add_input(i);
-    n->add_output(output);
-    return n;
-  }
-  std::string op(const std::string& op, std::initializer_list<std::string> inputs,
-                 const std::string& output) {
-    node(op, inputs, output);
-    return output;
-  }
-  static void attr(NodeProto* n, const std::string& name, int64_t v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(v);
-  }
-  static void attr(NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (int64_t x : v) a->add_ints(x);
-  }
-  static void attr(NodeProto* n, const std::string& name, const std::string& v) {
-    auto* a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::STRING);
-    a->set_s(v);
-  }
-
-  void initializer(const std::string& name, const std::vector<int64_t>& shape,
-                   const std::vector<float>& data) {
-    TensorProto* t = g_->add_initializer();
-    t->set_name(name);
-    t->set_data_type(TensorProto::FLOAT);
-    for (int64_t d : shape) t->add_dims(d);
-    // raw_data is little-endian float32, which is this machine's layout.
-    t->mutable_raw_data()->assign(reinterpret_cast<const char*>(data.data()), data.size() * 4);
-  }
-  // A named constant, created once.
-  std::string constant_f(const std::string& name, const std::vector<int64_t>& shape,
-                         const std::vector<float>& data) {
-    if (consts_.insert(name).second) initializer(name, shape, data);
-    return name;
-  }
-  std::string constant_i64(const std::string& name, const std::vector<int64_t>& shape,
-                           const std::vector<int64_t>& data) {
-    if (!consts_.insert(name).second) return name;
-    TensorProto* t = g_->add_initializer();
-    t->set_name(name);
-    t->set_data_type(TensorProto::INT64);
-    for (int64_t d : shape) t->add_dims(d);
-    t->set_raw_data(std::string(reinterpret_cast<const char*>(data.data()), data.size() * 8));
-    return name;
-  }
-  std::string scalar_f(float v) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "const/f%.9g", v);
-    return constant_f(buf, {}, {v});
-  }
-  std::string scalar_i64(int64_t v) { return constant_i64("const/i" + std::to_string(v), {}, {v}); }
-  std::string ints(const std::string& tag, const std::vector<int64_t>& v) {
-    return constant_i64("const/" + tag, {static_cast<int64_t>(v.size())}, v);
-  }
+  Builder(onnx::GraphProto* g, WeightSource& w, bool depthwise)
+      : GraphOps(g), w_(w), dw_(depthwise) {}
 
   // --- YOLOX blocks ---------------------------------------------------------------------------
   // Conv2d(no bias) + BatchNorm(eps 1e-3) + SiLU, with BN folded into the conv. `prefix` is the
@@ -233,16 +166,6 @@ class Builder {
     return name;
   }
 
-  std::string concat(const std::vector<std::string>& xs, const std::string& name, int64_t axis) {
-    NodeProto* n = g_->add_node();
-    n->set_op_type("Concat");
-    n->set_name(name + "/Concat");
-    for (const auto& x : xs) n->add_input(x);
-    n->add_output(name);
-    attr(n, "axis", axis);
-    return name;
-  }
-
   // 1×1 conv with bias and no BN: the head's predictors.
   std::string predictor(const std::string& x, const std::string& prefix, int in, int out) {
     const Tensor w = w_.take(prefix + ".weight", {out, in, 1, 1});
@@ -256,40 +179,19 @@ class Builder {
 
   std::string slice_channels(const std::string& x, int64_t begin, int64_t end,
                              const std::string& name) {
-    const std::string s = ints("start" + std::to_string(begin), {begin});
-    const std::string e = ints("end" + std::to_string(end), {end});
-    const std::string axes = ints("axis1", {1});
-    NodeProto* n = g_->add_node();
-    n->set_op_type("Slice");
-    n->set_name(name + "/Slice");
-    for (const auto& i : {x, s, e, axes}) n->add_input(i);
-    n->add_output(name);
-    return name;
+    return slice(x, begin, end, 1, name);
   }
 
-  onnx::GraphProto* graph() { return g_; }
   WeightSource& weights() { return w_; }
 
  private:
-  onnx::GraphProto* g_;
   WeightSource& w_;
   bool dw_;
-  std::set<std::string> consts_;
 };
 
 void set_value_info(onnx::ValueInfoProto* v, const std::string& name,
                     const std::vector<std::string>& dims) {
-  v->set_name(name);
-  auto* tt = v->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(TensorProto::FLOAT);
-  auto* shape = tt->mutable_shape();
-  for (const auto& d : dims) {
-    auto* dim = shape->add_dim();
-    if (!d.empty() && std::isdigit(static_cast<unsigned char>(d[0])))
-      dim->set_dim_value(std::stoll(d));
-    else
-      dim->set_dim_param(d);
-  }
+  set_tensor_value_info(v, name, TensorProto::FLOAT, dims);
 }
 
 // The grid [1, 2, h, w] of (x, y) cell indices for one level: constant for static shapes, computed

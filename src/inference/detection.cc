@@ -111,6 +111,20 @@ std::vector<Detection> decode_megvii_decoded_output(const float* rows, size_t nu
   return out;
 }
 
+std::vector<Detection> decode_end_to_end_output(int64_t num_dets, const float* boxes,
+                                                const float* scores, const int32_t* classes,
+                                                size_t k, float conf) {
+  const size_t n = static_cast<size_t>(std::clamp<int64_t>(num_dets, 0, static_cast<int64_t>(k)));
+  std::vector<Detection> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!(scores[i] > conf)) continue;
+    const float* b = boxes + 4 * i;
+    out.push_back({{b[0], b[1], b[2], b[3]}, classes[i], scores[i]});
+  }
+  return out;
+}
+
 std::vector<Detection> nms(std::vector<Detection> detections, const NmsOptions& options) {
   std::stable_sort(detections.begin(), detections.end(),
                    [](const Detection& a, const Detection& b) { return a.score > b.score; });

@@ -11,6 +11,7 @@
 #include <onnxruntime_cxx_api.h>
 
 #include "core/strings.h"
+#include "inference/end_to_end.h"
 #include "inference/model_inspect.h"
 #include "inference/model_resolution.h"
 #include "inference/ort_session.h"
@@ -67,6 +68,13 @@ class DetectorImpl final : public Detector {
   // Decodes, thresholds, suppresses and maps back one image's output rows.
   std::vector<Detection> postprocess(const float* rows, size_t n, size_t k,
                                      const ResizePlan& plan) const;
+  // The row outputs of one Run (every format but end-to-end) -> results[indices[i]].
+  void postprocess_outputs(const std::vector<Ort::Value>& outputs,
+                           const std::vector<size_t>& indices,
+                           const std::vector<ResizePlan>& plans,
+                           std::vector<std::vector<Detection>>& results) const;
+  // Maps boxes back to the original image and drops those that clip to nothing.
+  static std::vector<Detection> map_back(std::vector<Detection> dets, const ResizePlan& plan);
 
   fs::path path_;
   DetectorOptions options_;
@@ -108,11 +116,18 @@ std::vector<Detection> DetectorImpl::postprocess(const float* rows, size_t n, si
       case OutputFormat::kMegviiDecoded:
         dets = decode_megvii_decoded_output(rows, n, k, options_.conf);
         break;
+      case OutputFormat::kEndToEnd:  // run_group decodes these
+        throw Error(ErrorKind::kRuntime, "end-to-end outputs reached the row decoder");
     }
   } catch (const Error& e) {
     throw e.with_file(path_.string());
   }
-  dets = nms(std::move(dets), {options_.iou, options_.per_class, options_.max_det});
+  return map_back(nms(std::move(dets), {options_.iou, options_.per_class, options_.max_det}),
+                  plan);
+}
+
+std::vector<Detection> DetectorImpl::map_back(std::vector<Detection> dets,
+                                              const ResizePlan& plan) {
   for (auto& d : dets) d.box = map_box_to_original(d.box, plan);
   // A box that lies wholly outside the image (in the letterbox padding, say) clips to nothing.
   std::erase_if(
@@ -153,14 +168,41 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
     Ort::Value tensor = Ort::Value::CreateTensor<float>(mem, input.data(), input.size(),
                                                         shape.data(), shape.size());
     const char* in_names[] = {model_.input_name.c_str()};
-    const char* out_names[] = {model_.output_name.c_str()};
-    outputs = session_->Run(Ort::RunOptions{nullptr}, in_names, &tensor, 1, out_names, 1);
+    const char* out_name = model_.output_name.c_str();
+    const bool e2e = model_.end_to_end;
+    outputs = session_->Run(Ort::RunOptions{nullptr}, in_names, &tensor, 1,
+                            e2e ? kEndToEndOutputs : &out_name, e2e ? 4 : 1);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorKind::kRuntime,
                 std::string("ONNX Runtime failed to run the model: ") + e.what(), path_.string());
   }
   const uint64_t t2 = timed ? now_ns() : 0;
+  if (model_.end_to_end) {
+    // NMS ran in the graph: only the caller's --conf and max_det filter further.
+    const auto rows = detail::split_end_to_end(outputs, indices.size(), path_.string());
+    for (size_t i = 0; i < indices.size(); ++i) {
+      const auto& r = rows[i];
+      auto dets = decode_end_to_end_output(r.num_dets, r.boxes, r.scores, r.classes, r.k,
+                                           options_.conf);
+      if (options_.max_det && dets.size() > options_.max_det) dets.resize(options_.max_det);
+      results[indices[i]] = map_back(std::move(dets), plans[indices[i]]);
+    }
+  } else {
+    postprocess_outputs(outputs, indices, plans, results);
+  }
+  if (timed) {
+    const uint64_t t3 = now_ns();
+    images_ += indices.size();
+    pre_ns_ += t1 - t0;
+    run_ns_ += t2 - t1;
+    post_ns_ += t3 - t2;
+  }
+}
 
+void DetectorImpl::postprocess_outputs(const std::vector<Ort::Value>& outputs,
+                                       const std::vector<size_t>& indices,
+                                       const std::vector<ResizePlan>& plans,
+                                       std::vector<std::vector<Detection>>& results) const {
   const auto info = outputs[0].GetTensorTypeAndShapeInfo();
   const auto oshape = info.GetShape();
   const float* data = outputs[0].GetTensorData<float>();
@@ -174,13 +216,6 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
                 path_.string());
   for (size_t i = 0; i < indices.size(); ++i)
     results[indices[i]] = postprocess(data + i * per_out, per_out / k, k, plans[indices[i]]);
-  if (timed) {
-    const uint64_t t3 = now_ns();
-    images_ += indices.size();
-    pre_ns_ += t1 - t0;
-    run_ns_ += t2 - t1;
-    post_ns_ += t3 - t2;
-  }
 }
 
 std::vector<std::vector<Detection>> DetectorImpl::detect(std::span<const Image> images) const {

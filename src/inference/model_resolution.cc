@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "inference/end_to_end.h"
 #include "inference/model_inspect.h"
 #include "yoloxrt/conventions.h"
 #include "yoloxrt/error.h"
@@ -87,7 +88,8 @@ void apply_labels(ModelMetadata& md, const DetectorOptions& options, int64_t k,
     md.class_names = std::move(labels.names);
     if (!labels.colors.empty()) md.colors = std::move(labels.colors);
   }
-  const bool per_class_scores = md.output_format != OutputFormat::kDecoded;
+  const bool per_class_scores =
+      md.output_format == OutputFormat::kRaw || md.output_format == OutputFormat::kMegviiDecoded;
   if (md.class_names.empty() && per_class_scores && k == 85) md.class_names = coco_class_names();
   if (per_class_scores && k > 0 && !md.class_names.empty() &&
       md.class_names.size() != static_cast<size_t>(k - 5))
@@ -129,10 +131,14 @@ bool resolve_size(DetectorOptions& options, const ModelMetadata& md, bool fixed_
 
 ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options,
                             const std::string& file) {
-  check_signature(io, file);
+  ResolvedModel r;
+  r.end_to_end = has_end_to_end_outputs(io);
+  if (r.end_to_end)
+    check_end_to_end_signature(io, file);
+  else
+    check_signature(io, file);
   const TensorInfo& in = io.inputs[0];
   const TensorInfo& out = io.outputs[0];
-  ResolvedModel r;
   r.input_name = in.name;
   r.output_name = out.name;
   r.has_batch_axis = in.shape.size() == 4;
@@ -145,6 +151,12 @@ ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options,
     throw e.with_file(file);
   }
   const size_t b = r.has_batch_axis ? 1 : 0;
+  if (r.end_to_end != (md.output_format == OutputFormat::kEndToEnd))
+    throw Error(ErrorKind::kUnsupported,
+                r.end_to_end ? "end-to-end outputs (num_dets, det_boxes, ...) but no yoloxrt "
+                               "metadata saying so"
+                             : "metadata says end-to-end but the model lacks its outputs",
+                file);
   if (!md.has_yoloxrt_metadata) infer_metadata(md, in, out, b, options, file);
 
   // (H, W, C) positions for the layout.
@@ -162,8 +174,8 @@ ResolvedModel resolve_model(const ModelInfo& io, DetectorOptions& options,
     md.default_width = static_cast<int>(fixed_w);
   }
 
-  check_output_width(md, out, file);
-  apply_labels(md, options, out.shape.back(), file);
+  if (!r.end_to_end) check_output_width(md, out, file);
+  apply_labels(md, options, r.end_to_end ? 0 : out.shape.back(), file);
   r.format = {md.input_layout, md.channel_order, md.input_range == 1.f ? 1.f : 255.f};
   r.exact = resolve_size(options, md, r.fixed_input, fixed_h, fixed_w, file);
   return r;

@@ -17,6 +17,7 @@ struct ResolvedModel {
   bool batch_dynamic = false;  // B is dynamic: several images per Run
   bool fixed_input = false;    // H and W are fixed by the model
   bool exact = false;          // resize plans must hit options.height x options.width exactly
+  bool end_to_end = false;     // NMS in the graph: outputs kEndToEndOutputs, not output_name
 };
 
 // Checks that `io` is a YOLOX detector's signature (one float32 image input [B,3,H,W], [B,H,W,3] or
