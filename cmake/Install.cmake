@@ -4,9 +4,9 @@ include(CMakePackageConfigHelpers)
 
 add_library(yoloxrt INTERFACE)
 add_library(yoloxrt::yoloxrt ALIAS yoloxrt)
-target_link_libraries(yoloxrt INTERFACE yoloxrt_core yoloxrt_export yoloxrt_inference yoloxrt_track)
+target_link_libraries(yoloxrt INTERFACE yoloxrt_core yoloxrt_export yoloxrt_inference yoloxrt_track yoloxrt_quantize)
 
-install(TARGETS yoloxrt yoloxrt_core yoloxrt_export yoloxrt_inference yoloxrt_track
+install(TARGETS yoloxrt yoloxrt_core yoloxrt_export yoloxrt_inference yoloxrt_track yoloxrt_quantize
   EXPORT yoloxrtTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -65,9 +65,10 @@ struct CocoDetection {
 // "annotations" [{id, image_id, category_id, bbox [x, y, w, h], area?, iscrowd?}] and
 // "categories" [{id, name}]. Other keys (info, licenses, segmentation, ...) are ignored.
 // Throws Error(kCorrupt) without a file name, naming the entry (list and index, or id), for:
-// malformed JSON or a missing list; a missing or non-integer id; duplicate image ids, file names,
-// category ids or annotation ids; an annotation whose image_id or category_id is not listed; a bbox that is not
-// 4 finite numbers or has a negative width or height; a negative or non-finite area.
+// malformed JSON or a missing list; a missing or non-integer id; duplicate image ids, file
+// names, category ids or annotation ids; an annotation whose image_id or category_id is not
+// listed; a bbox that is not 4 finite numbers or has a negative width or height; a negative or
+// non-finite area.
 CocoGroundTruth parse_coco_ground_truth(std::string_view json_text);
 // Reads and parses `path`; errors name it (Error(kNotFound)/Error(kIo) when unreadable).
 CocoGroundTruth read_coco_ground_truth(const std::filesystem::path& path);
@@ -121,7 +122,7 @@ struct CocoClassMetrics {
 
 struct CocoMetrics {
   std::array<double, kCocoStatCount> stats{};  // COCOeval.stats; -1 where no ground truth
-  std::vector<CocoClassMetrics> per_class;     // one per ground-truth category, sorted by id
+  std::vector<CocoClassMetrics> per_class;     // one per gt.categories entry, in its order
   size_t images = 0;                           // images evaluated (every ground-truth image)
   size_t detections = 0;  // detections evaluated (before the 100 per image and category cut)
   // Detections whose category_id is not a ground-truth category: COCOeval ignores them too.

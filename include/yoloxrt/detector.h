@@ -131,6 +131,16 @@ class Detector {
 
   // Sums since open (all zero unless options.collect_timing).
   virtual TimingStats timing() const = 0;
+
+  // The model input for `image` exactly as detect() feeds it: *values receives 3 * H * W floats in
+  // the model's layout, channel order and range, *shape the tensor shape (with a batch axis of 1
+  // when the model has one). Returns the resize plan used. Thread-safe. Throws
+  // Error(kInvalidArgument) for an empty image, Error(kRuntime) on OpenCV errors.
+  virtual ResizePlan make_input(const Image& image, std::vector<float>* values,
+                                std::vector<int64_t>* shape) const = 0;
+
+  // The name of the model's image input.
+  virtual const std::string& input_name() const = 0;
 };
 
 }  // namespace yoloxrt

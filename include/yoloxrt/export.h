@@ -80,7 +80,8 @@ CheckpointInfo inspect_checkpoint(const std::filesystem::path& path);
 // What an ONNX model declares (yoloxrt/onnx_info.h), parsed with protobuf; nothing is run. Every
 // field is filled, the graph statistics included; yoloxrt metadata stays in metadata_props (parse
 // it with ModelMetadata::from_props). Throws Error(kCorrupt) if the bytes are not a parseable ONNX
-// model; inspect_onnx names the file (and throws as read_file_bytes does if it is unreadable).
+// model, Error(kUnsupported) over 2 GB; inspect_onnx names the file (and throws as read_file_bytes
+// does if it is unreadable).
 ModelInfo inspect_onnx_bytes(std::string_view model_bytes);
 ModelInfo inspect_onnx(const std::filesystem::path& path);
 

@@ -52,8 +52,14 @@ std::string human_bytes(double bytes) {
   return buf;
 }
 
-void ProgressBar::update(size_t done, const std::filesystem::path& current) {
+void ProgressBar::update(size_t done, const std::filesystem::path& current,
+                         std::optional<uint64_t> count) {
   if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (count) {
+    if (done < total_ && now - last_ < std::chrono::milliseconds(50)) return;
+    last_ = now;
+  }
   constexpr int kWidth = 30;
   const int filled = static_cast<int>(kWidth * done / std::max<size_t>(total_, 1));
   std::string bar(static_cast<size_t>(filled), '=');
@@ -62,11 +68,10 @@ void ProgressBar::update(size_t done, const std::filesystem::path& current) {
   if (name.size() > 40) name = name.substr(0, 37) + "...";
   std::string rate;
   if (!rate_unit_.empty()) {
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double n = static_cast<double>(count ? *count : done);
     char buf[64];
-    std::snprintf(buf, sizeof buf, " %.1f %s/s", secs > 0 ? static_cast<double>(done) / secs : 0.0,
-                  rate_unit_.c_str());
+    std::snprintf(buf, sizeof buf, " %.1f %s/s", secs > 0 ? n / secs : 0.0, rate_unit_.c_str());
     rate = buf;
   }
   std::fprintf(stderr, "\r[%s] %zu/%zu%s %-40s", bar.c_str(), done, total_, rate.c_str(),

@@ -4,7 +4,9 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,11 +26,14 @@ std::string human_bytes(double bytes);
 
 // A one-line progress bar on stderr ("[=====     ] 3/10 name"), redrawn in place; silent when not
 // enabled (callers pass !quiet && isatty(stderr)).
-// With show_rate("frames") it also prints the rate since construction ("31.4 frames/s").
+// With show_rate("frames") it also prints the rate since construction ("31.4 frames/s") of `done`,
+// or of `count` when given (frames of a video while `done` counts inputs); with a `count` it
+// redraws at most every 50 ms until done == total.
 class ProgressBar {
  public:
   ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
-  void update(size_t done, const std::filesystem::path& current);
+  void update(size_t done, const std::filesystem::path& current,
+              std::optional<uint64_t> count = std::nullopt);
   void finish();  // ends the line
   bool enabled() const { return enabled_; }
   void set_total(size_t total) { total_ = total; }
@@ -38,7 +43,7 @@ class ProgressBar {
   size_t total_;
   bool enabled_;
   std::string rate_unit_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_;
 };
 
 // "a,b,,c" -> {"a", "b", "c"} (empty items dropped).

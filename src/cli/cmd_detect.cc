@@ -13,6 +13,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "cli/cli_util.h"
@@ -23,6 +25,7 @@
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/image.h"
 #include "yoloxrt/image_header.h"
+#include "yoloxrt/pipeline.h"
 #include "yoloxrt/results.h"
 #include "yoloxrt/video.h"
 
@@ -39,6 +42,10 @@ struct DetectArgs {
   bool per_class = false, no_draw = false, quiet = false;
   size_t max_det = 300;
   int threads = 0;
+  size_t batch = 1;
+  int io_threads = 0;
+  size_t in_flight = 0;
+  bool fast_decode = false, timing = false;
   double max_megapixels = static_cast<double>(kDefaultMaxImagePixels) / 1e6;
 };
 
@@ -57,13 +64,7 @@ std::vector<WorkItem> collect_items(const DetectArgs& a) {
     const fs::path p(in);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> found;
-      for (auto it = fs::recursive_directory_iterator(
-               p, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec) && is_image_extension(it->path())) found.push_back(it->path());
-      if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), in);
-      std::sort(found.begin(), found.end());
+      const std::vector<fs::path> found = list_image_files(p, nullptr);
       for (const auto& f : found) items.push_back({f, out_dir / f.lexically_relative(p), false});
     } else {
       items.push_back({p, out_dir / p.filename(), is_video_extension(p)});
@@ -100,12 +101,17 @@ void check_outputs(const std::vector<WorkItem>& items, const DetectArgs& a) {
   if (!a.coco_path.empty()) refuse_input(a.coco_path, "COCO results");
 }
 
+// The detect job on top of run_pipeline: `process` draws and writes annotated images (any order,
+// several threads); `deliver` writes JSON and COCO records, video frames and the per-input lines
+// in input order.
 class DetectRun {
  public:
-  DetectRun(const DetectArgs& a, const Detector& det) : a_(a), det_(det) {
+  DetectRun(const DetectArgs& a, const Detector& det, const std::vector<WorkItem>& items)
+      : a_(a), items_(items), progress_(items.size(), progress_wanted(a, items)) {
     names_ = det.metadata().class_names;
     colors_ = det.metadata().colors;
     draw_.font_path = a.font;
+    progress_.show_rate("images");  // video frames count as images
     // Written as results arrive, so memory stays bounded; renamed into place by finish().
     if (!a.json_path.empty() && a.json_path != "-")
       json_ = ResultsWriter::open(a.json_path, ResultsFormat::kJson, {names_, {}});
@@ -119,73 +125,77 @@ class DetectRun {
     }
   }
 
-  void image(const WorkItem& item, size_t index) {
-    // decode_image checks the declared size on the header before any codec runs.
-    ImageBuffer img;
+  // Pipeline threads: draw, and write an image's annotated copy (atomically, in any order).
+  void process(PipelineItem& it) const {
+    if (a_.no_draw) return;
+    Image view = it.image.view();
+    draw_detections(view, it.image_detections(), names_, colors_, draw_);
+    if (it.kind != PipelineItem::Kind::kImage) return;
+    const fs::path& out = items_[it.input].output;
+    std::vector<uint8_t> bytes;
     try {
-      img = load_image(item.input, max_pixels());
+      bytes = encode_image(view, out.extension().string());
     } catch (const Error& e) {
-      // The library states the limit; the CLI names the flag that sets it.
-      if (e.kind() == ErrorKind::kUnsupported && e.message().find("megapixels") != std::string::npos)
-        throw Error(e.kind(), e.message() + " (--max-megapixels)", e.file());
-      throw;
+      throw e.with_file(out.string());
     }
-    Image view = img.view();
-    const auto dets = det_.detect(view);
-    record(item.input.string(), std::nullopt, view, dets, index);
-    if (!a_.no_draw) {
-      draw_detections(view, dets, names_, colors_, draw_);
-      fs::create_directories(item.output.parent_path().empty() ? "." : item.output.parent_path());
-      save_image(item.output, view);
-    }
-    summary(item, dets.size());
+    it.image = ImageBuffer();  // encoded: free the pixels before the (slow, fsync'ed) write
+    fs::create_directories(out.parent_path().empty() ? "." : out.parent_path());
+    write_file_atomic(out,
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
 
-  void video(const WorkItem& item, size_t index) {
-    auto reader = VideoReader::open(item.input);
-    double fps = reader->fps();
-    if (!(fps > 0 && fps < 1000)) fps = 25;
-    std::unique_ptr<VideoWriter> writer;  // removes its temporary unless closed
-    size_t frames = 0, total = 0;
-    ImageBuffer frame;
-    while (reader->read(frame)) {
-      Image view = frame.view();
-      const auto dets = det_.detect(view);
-      record(item.input.string(), frames, view, dets, index);
-      total += dets.size();
-      if (!a_.no_draw) {
-        if (!writer) {
-          fs::create_directories(item.output.parent_path().empty() ? "."
-                                                                   : item.output.parent_path());
-          writer = VideoWriter::open(item.output, fps, view.width, view.height);
+  // The calling thread, in input order.
+  void deliver(PipelineItem& it) {
+    const WorkItem& w = items_[it.input];
+    switch (it.kind) {
+      case PipelineItem::Kind::kImage:
+        if (it.error) {
+          fail(it.input, it.error);
+        } else {
+          record(w.input.string(), std::nullopt, it, it.input);
+          summary(w, it.detections.size());
         }
-        draw_detections(view, dets, names_, colors_, draw_);
-        writer->write(view);
-      }
-      ++frames;
+        ++done_;
+        ++images_;
+        break;
+      case PipelineItem::Kind::kFrame:
+        if (video_failed_) break;
+        if (it.error) {
+          video_failed_ = it.error;
+          writer_.reset();
+          break;
+        }
+        record(w.input.string(), it.frame, it, it.input);
+        video_detections_ += it.detections.size();
+        ++images_;
+        if (!a_.no_draw) write_frame(w, it);
+        break;
+      case PipelineItem::Kind::kEndOfVideo:
+        end_video(w, it);
+        ++done_;
+        break;
     }
-    if (frames == 0)
-      throw Error(ErrorKind::kCorrupt, "the video has no readable frames", item.input.string());
-    if (writer) writer->close();
-    if (!a_.quiet && !progress_active_)
-      std::fprintf(stderr, "%s: %zu frames, %zu detections%s%s\n", item.input.c_str(), frames,
-                   total, a_.no_draw ? "" : " -> ", a_.no_draw ? "" : item.output.c_str());
+    progress_.update(done_, w.input, images_);
   }
-
-  void set_progress_active(bool v) { progress_active_ = v; }
-  uint64_t max_pixels() const { return static_cast<uint64_t>(a_.max_megapixels * 1e6); }
 
   void finish() {
+    progress_.finish();
     if (json_) json_->close();
     if (coco_) coco_->close();
   }
 
+  const std::vector<Error>& failures() const { return failures_; }
+
  private:
-  void record(const std::string& name, std::optional<size_t> frame, const Image& view,
-              const std::vector<Detection>& dets, size_t index) {
+  static bool progress_wanted(const DetectArgs& a, const std::vector<WorkItem>& items) {
+    const bool video = std::any_of(items.begin(), items.end(), [](auto& w) { return w.video; });
+    return (items.size() > 1 || video) && !a.quiet && isatty(fileno(stderr));
+  }
+
+  void record(const std::string& name, std::optional<int64_t> frame, const PipelineItem& it,
+              size_t index) {
     if (a_.json_path.empty() && !coco_) return;
-    ImageResult r{name, std::nullopt, view.width, view.height, dets};
-    if (frame) r.frame = static_cast<int64_t>(*frame);
+    ImageResult r{name, frame, it.width, it.height, it.detections};
     if (a_.json_path == "-") {
       std::printf("%s\n", detection_json(r, names_).c_str());
       std::fflush(stdout);
@@ -194,23 +204,109 @@ class DetectRun {
     if (coco_) coco_->add(r, index);
   }
 
+  void write_frame(const WorkItem& w, const PipelineItem& it) {
+    try {
+      if (!writer_) {
+        fs::create_directories(w.output.parent_path().empty() ? "." : w.output.parent_path());
+        const double fps = it.fps > 0 && it.fps < 1000 ? it.fps : 25;
+        writer_ = VideoWriter::open(w.output, fps, it.image.width(), it.image.height());
+      }
+      writer_->write(it.image.view());
+    } catch (...) {
+      video_failed_ = std::current_exception();
+      writer_.reset();  // removes its temporary
+    }
+  }
+
+  void end_video(const WorkItem& w, const PipelineItem& it) {
+    std::exception_ptr error = it.error ? it.error : video_failed_;
+    if (!error && it.frame == 0)
+      error = std::make_exception_ptr(
+          Error(ErrorKind::kCorrupt, "the video has no readable frames", w.input.string()));
+    if (!error && writer_) {
+      try {
+        writer_->close();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    writer_.reset();
+    if (error) {
+      fail(it.input, error);
+    } else if (!a_.quiet && !progress_.enabled()) {
+      std::fprintf(stderr, "%s: %lld frames, %zu detections%s%s\n", w.input.c_str(),
+                   static_cast<long long>(it.frame), video_detections_, a_.no_draw ? "" : " -> ",
+                   a_.no_draw ? "" : w.output.c_str());
+    }
+    video_failed_ = nullptr;
+    video_detections_ = 0;
+  }
+
+  void fail(size_t index, const std::exception_ptr& error) {
+    const std::string file = items_[index].input.string();
+    Error named(ErrorKind::kRuntime, "unknown failure", file);
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      named = e.with_file(file);
+    } catch (const fs::filesystem_error& e) {
+      named = Error(ErrorKind::kIo, e.what(), file);
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
+      named = Error(ErrorKind::kRuntime, e.what(), file);
+    }
+    // The library states the limit; the CLI names the flag that sets it.
+    if (named.kind() == ErrorKind::kUnsupported &&
+        named.message().find("megapixels") != std::string::npos)
+      named = Error(named.kind(), named.message() + " (--max-megapixels)", named.file());
+    if (progress_.enabled()) std::fprintf(stderr, "\n");
+    std::fprintf(stderr, "yoloxrt: skipped: %s\n", named.what());
+    failures_.push_back(named);
+  }
+
   void summary(const WorkItem& item, size_t n) {
-    if (a_.quiet || progress_active_) return;
+    if (a_.quiet || progress_.enabled()) return;
     std::fprintf(stderr, "%s: %zu detection%s%s%s\n", item.input.c_str(), n, n == 1 ? "" : "s",
                  a_.no_draw ? "" : " -> ", a_.no_draw ? "" : item.output.c_str());
   }
 
   const DetectArgs& a_;
-  const Detector& det_;
+  const std::vector<WorkItem>& items_;
   std::vector<std::string> names_;
   std::vector<Rgb> colors_;
   DrawOptions draw_;
-  bool progress_active_ = false;
+  ProgressBar progress_;
   std::unique_ptr<ResultsWriter> json_, coco_;
+  std::vector<Error> failures_;
+  size_t done_ = 0;
+  uint64_t images_ = 0;
+  // The video being delivered.
+  std::unique_ptr<VideoWriter> writer_;
+  std::exception_ptr video_failed_;
+  size_t video_detections_ = 0;
 };
 
+void print_timing(const PipelineStats& s, const TimingStats& t) {
+  const auto sec = [](uint64_t ns) { return static_cast<double>(ns) * 1e-9; };
+  const uint64_t n = s.images + s.frames;
+  std::fprintf(stderr,
+               "timing: %llu images/frames in %.3f s (%.1f/s); ONNX Runtime Run %.3f s (wall / "
+               "Run = %.3f), pre-process %.3f s, post-process %.3f s; CPU: decode %.3f s, "
+               "infer %.3f s, draw+write %.3f s, deliver %.3f s; %llu batches; peak in flight "
+               "%zu of %zu\n",
+               static_cast<unsigned long long>(n), sec(s.wall_ns),
+               s.wall_ns ? static_cast<double>(n) / sec(s.wall_ns) : 0.0, sec(t.run_ns),
+               t.run_ns ? sec(s.wall_ns) / sec(t.run_ns) : 0.0, sec(t.preprocess_ns),
+               sec(t.postprocess_ns), sec(s.decode_ns), sec(s.infer_ns), sec(s.process_ns),
+               sec(s.deliver_ns), static_cast<unsigned long long>(s.batches), s.peak_in_flight,
+               s.max_in_flight);
+}
+
 void run_detect(const DetectArgs& a, int& exit_code) {
-  limit_image_pixels(a.max_megapixels);
+  const uint64_t max_pixels = limit_image_pixels(a.max_megapixels);
+  if (a.batch < 1) throw Error(ErrorKind::kInvalidArgument, "--batch must be at least 1");
+  if (a.io_threads < 0) throw Error(ErrorKind::kInvalidArgument, "--io-threads must be >= 0");
   std::vector<WorkItem> items = collect_items(a);
   if (items.empty()) {
     std::string names;
@@ -219,16 +315,42 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   }
   check_outputs(items, a);
 
+  ThreadPlan plan = default_thread_plan();
+  if (a.threads > 0) plan.intra_op_threads = a.threads;
+  if (a.io_threads > 0) {
+    plan.decode_threads = a.io_threads;
+    plan.process_threads = a.io_threads + 1;
+  }
   DetectorOptions o;
   apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
+  o.threads = plan.intra_op_threads;
   o.cache_path = a.cache;
   o.conf = a.conf;
   o.iou = a.iou;
   o.per_class = a.per_class;
   o.max_det = a.max_det;
+  o.collect_timing = a.timing;
   if (!a.font.empty() && !fs::exists(a.font))
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
-  const auto detector = Detector::open(a.model, o);
+  // The codecs load (~0.1 s) while the model does.
+  const bool any_video = std::any_of(items.begin(), items.end(), [](auto& w) { return w.video; });
+  std::exception_ptr preload_error;
+  std::thread preload([&] {
+    try {
+      preload_media_codecs(any_video);
+    } catch (...) {
+      preload_error = std::current_exception();
+    }
+  });
+  std::unique_ptr<Detector> detector;
+  try {
+    detector = Detector::open(a.model, o);
+  } catch (...) {
+    preload.join();
+    throw;
+  }
+  preload.join();
+  if (preload_error) std::rethrow_exception(preload_error);
   if (const auto& nms = detector->metadata().nms;
       nms && !a.quiet && (a.iou != nms->iou || a.per_class != nms->per_class))
     std::fprintf(stderr,
@@ -236,31 +358,24 @@ void run_detect(const DetectArgs& a, int& exit_code) {
                  "--per-class do not apply\n",
                  nms->iou, nms->per_class ? "per class" : "class-agnostic");
 
-  DetectRun run(a, *detector);
-  ProgressBar progress(items.size(), items.size() > 1 && !a.quiet && isatty(fileno(stderr)));
-  run.set_progress_active(progress.enabled());
-  std::vector<Error> failures;
-  for (size_t i = 0; i < items.size(); ++i) {
-    progress.update(i, items[i].input);
-    try {
-      if (items[i].video)
-        run.video(items[i], i);
-      else
-        run.image(items[i], i);
-    } catch (const Error& e) {
-      const Error named = e.with_file(items[i].input.string());
-      if (progress.enabled()) std::fprintf(stderr, "\n");
-      std::fprintf(stderr, "yoloxrt: skipped: %s\n", named.what());
-      failures.push_back(named);
-    } catch (const fs::filesystem_error& e) {
-      if (progress.enabled()) std::fprintf(stderr, "\n");
-      std::fprintf(stderr, "yoloxrt: skipped %s: %s\n", items[i].input.c_str(), e.what());
-      failures.emplace_back(ErrorKind::kIo, e.what(), items[i].input.string());
-    }
-  }
-  progress.update(items.size(), {});
-  progress.finish();
+  std::vector<PipelineInput> inputs;
+  for (const auto& w : items) inputs.push_back({w.input, w.video});
+  PipelineOptions po;
+  po.batch = a.batch;
+  po.decode_threads = plan.decode_threads;
+  po.process_threads = plan.process_threads;
+  po.fast_decode = a.fast_decode;
+  po.max_in_flight = a.in_flight;
+  po.max_pixels = max_pixels;
+
+  DetectRun run(a, *detector, items);
+  PipelineCallbacks callbacks;
+  callbacks.process = [&run](PipelineItem& it) { run.process(it); };
+  callbacks.deliver = [&run](PipelineItem& it) { run.deliver(it); };
+  const PipelineStats stats = run_pipeline(*detector, inputs, po, callbacks);
   run.finish();
+  if (a.timing) print_timing(stats, detector->timing());
+  const auto& failures = run.failures();
   if (failures.size() == items.size()) throw failures.front();
   if (!failures.empty()) {
     std::fprintf(stderr, "yoloxrt: %zu of %zu inputs failed\n", failures.size(), items.size());
@@ -296,8 +411,24 @@ void register_detect(CLI::App& app, int& exit_code) {
   cmd->add_option("--coco", args->coco_path,
                   "Write COCO results [{image_id, category_id, bbox, score}]");
   cmd->add_flag("--no-draw", args->no_draw, "Do not write annotated copies");
-  cmd->add_option("--threads", args->threads, "ONNX Runtime intra-op threads (0 = one per core)")
+  cmd->add_option("--threads", args->threads,
+                  "ONNX Runtime intra-op threads (0 = automatic: see README, Threads)")
       ->capture_default_str();
+  cmd->add_option("--batch", args->batch,
+                  "Images per ONNX Runtime Run (same-size images; models with a dynamic batch)")
+      ->capture_default_str();
+  cmd->add_option("--io-threads", args->io_threads,
+                  "Threads decoding images (N), and drawing and writing them (N + 1); 0 = "
+                  "automatic")
+      ->capture_default_str();
+  cmd->add_option("--in-flight", args->in_flight,
+                  "At most N images decoded at once (bounds memory; 0 = automatic)")
+      ->capture_default_str();
+  cmd->add_flag("--fast-decode", args->fast_decode,
+                "Decode JPEGs >= 2x the model input at 1/2, 1/4 or 1/8 scale (faster; changes "
+                "pixels; annotated copies come out at that scale)");
+  cmd->add_flag("--timing", args->timing,
+                "Print where the time went (ONNX Runtime Run vs wall time, per stage)");
   cmd->add_option(
       "--ep", args->ep,
       "Execution providers in order, comma-separated: cpu, cuda, tensorrt, openvino, ...");

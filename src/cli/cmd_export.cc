@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/export.h"
+#include "yoloxrt/file_io.h"
 
 namespace yoloxrt::cli {
 namespace {
@@ -21,6 +22,9 @@ struct ExportArgs {
   bool nms = false, per_class = false;
   float nms_conf = 0.25f, nms_iou = 0.45f;
   int max_det = 100;
+  bool int8 = false;
+  std::string calib;
+  QuantizeCliOptions q;
 };
 
 void run_export(const ExportArgs& a) {
@@ -70,9 +74,16 @@ void run_export(const ExportArgs& a) {
     throw Error(ErrorKind::kInvalidArgument, "--output-format end-to-end: use --nms");
   }
 
+  if (a.int8 != !a.calib.empty())
+    throw Error(ErrorKind::kInvalidArgument, "--int8 and --calib DIR go together");
+  // --int8 with -o: the float model only lives in a temporary beside the output.
+  std::unique_ptr<AtomicFile> float_tmp;
+  if (a.int8 && !a.out.empty()) float_tmp = std::make_unique<AtomicFile>(a.out);
+
   const auto t0 = std::chrono::steady_clock::now();
   std::filesystem::path written;
-  ExportedModel m = export_checkpoint(a.checkpoint, a.out, o, &written);
+  ExportedModel m = export_checkpoint(
+      a.checkpoint, float_tmp ? float_tmp->temp_path() : std::filesystem::path(a.out), o, &written);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const auto& w : m.warnings) std::fprintf(stderr, "yoloxrt: warning: %s\n", w.c_str());
   if (!a.quiet) {
@@ -87,6 +98,14 @@ void run_export(const ExportArgs& a) {
     std::printf("wrote %s (%s, %d nodes, opset %d, output %s) in %.3f s\n", written.c_str(),
                 human_bytes(static_cast<double>(m.file_size)).c_str(), m.node_count, o.opset,
                 to_string(m.metadata.output_format).c_str(), secs);
+  }
+  if (a.int8) {
+    std::filesystem::path int8_out = a.out;
+    if (int8_out.empty()) {
+      int8_out = written;
+      int8_out.replace_extension(".int8.onnx");
+    }
+    run_quantize(written, a.calib, int8_out, a.q, a.quiet);
   }
 }
 
@@ -131,6 +150,11 @@ void register_export(CLI::App& app, int& /*exit_code*/) {
   c->add_option("--max-det", a->max_det, "with --nms: K, detections per image")
       ->capture_default_str();
   c->add_flag("--per-class", a->per_class, "with --nms: NMS per class (default class-agnostic)");
+  c->add_flag("--int8", a->int8,
+              "also quantize to INT8 (needs --calib; with -o the output is the INT8 model, "
+              "without it <name>.int8.onnx is written beside the float model)");
+  c->add_option("--calib", a->calib, "calibration image folder for --int8");
+  add_quantize_options(c, a->q);
   c->add_flag("-q,--quiet", a->quiet, "print nothing but warnings and errors");
   c->callback([a] { run_export(*a); });
 }

@@ -1,4 +1,5 @@
 // End-to-end tests of `yoloxrt detect` on the Megvii YOLOX-Nano fixture.
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -63,6 +64,60 @@ TEST(DetectCli, JsonLinesOnStdout) {
     ++n;
   }
   EXPECT_EQ(n, 2);
+}
+
+// The JSON keeps the user's path (lexically normalised), orders keys image, width, height,
+// detections (label, class_id, score, box) and prints float32 values in their shortest form.
+TEST(DetectCli, JsonLineFormat) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  const fs::path dog = fx / "megvii-nano" / ".." / "megvii-nano" / "." / "dog.jpg";
+  const auto r = run_command(detect_cmd(fx) + q(dog) + " --conf 0.3 --no-draw --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string want_prefix =
+      "{\"image\":\"" + (fx / "megvii-nano" / "dog.jpg").lexically_normal().string() +
+      "\",\"width\":768,\"height\":576,\"detections\":[{\"label\":\"dog\","
+      "\"class_id\":16,\"score\":0.85";
+  EXPECT_EQ(r.out.substr(0, want_prefix.size()), want_prefix) << r.out;
+  // No double noise: every number has at most 9 significant digits.
+  const json j = json::parse(r.out);
+  for (const auto& d : j["detections"])
+    for (const auto& v : d["box"]) {
+      const std::string text = v.dump();
+      size_t digits = 0;
+      for (char c : text) digits += c >= '0' && c <= '9';
+      EXPECT_LE(digits, 9u) << text;
+    }
+}
+
+// The pipeline's options change nothing in the results: batches of 3, two I/O threads, with a
+// broken image in the middle (reported, skipped, order kept).
+TEST(DetectCli, BatchAndThreadsGiveTheSameJson) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  TempDir tmp;
+  fs::create_directories(tmp / "in");
+  for (int i = 0; i < 2; ++i)
+    for (const char* name : {"peace-9017572.jpg", "rock-9017563.jpg"})
+      fs::copy_file(fx / "images" / name, tmp / "in" / (std::to_string(i) + name));
+  fs::copy_file(fx / "megvii-nano" / "dog.jpg", tmp / "in" / "dog.jpg");
+  std::ofstream(tmp / "in" / "2zbroken.jpg", std::ios::binary) << "\xFF\xD8\xFF not a jpeg";
+  // Nano exported by yoloxrt has a dynamic batch axis (Megvii's released ONNX does not).
+  auto e = run_command(cli_path() + " export " + q(fx / "megvii-nano" / "yolox_nano.pth") + " -o " +
+                       q(tmp / "nano.onnx"));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  std::string outs[2];
+  int k = 0;
+  for (const char* flags : {" --threads 1 --batch 1 --io-threads 1", " --batch 3 --io-threads 2"}) {
+    const auto r =
+        run_command(cli_path() + " detect " + q(tmp / "nano.onnx") + " " + q(tmp / "in") + flags +
+                    " --size 256 -q -o " + q(tmp / ("out" + std::to_string(k))) + " --json -");
+    EXPECT_EQ(r.exit_code, 10) << r.err;  // one input failed
+    EXPECT_NE(r.err.find("2zbroken.jpg"), std::string::npos) << r.err;
+    outs[k++] = r.out;
+  }
+  EXPECT_EQ(std::count(outs[0].begin(), outs[0].end(), '\n'), 5);
+  EXPECT_NE(outs[0].find("\"label\":\"person\""), std::string::npos) << outs[0];
+  EXPECT_EQ(outs[0], outs[1]);
+  EXPECT_TRUE(fs::exists(tmp / "out1" / "1rock-9017563.jpg"));
 }
 
 TEST(DetectCli, CocoResults) {

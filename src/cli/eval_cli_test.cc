@@ -81,7 +81,8 @@ TEST(EvalCli, ModelFormSavesDetectionsThatReevaluateIdentically) {
 constexpr const char* kGt =
     R"({"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}],
   "categories": [{"id": 1, "name": "person"}],
-  "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100}]})";
+  "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10],
+                   "area": 100}]})";
 constexpr const char* kGoodDet =
     R"({"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9})";
 
@@ -153,7 +154,8 @@ INSTANTIATE_TEST_SUITE_P(
                {"gt.json", "not a COCO instances file"}},
         BadRow{"GroundTruthAnnotationOnUnknownImage",
                R"({"images": [{"id": 1, "file_name": "a.jpg"}], "categories": [{"id": 1}],
-                   "annotations": [{"id": 7, "image_id": 3, "category_id": 1, "bbox": [0, 0, 1, 1]}]})",
+                   "annotations": [{"id": 7, "image_id": 3, "category_id": 1,
+                                    "bbox": [0, 0, 1, 1]}]})",
                "[]",
                4,
                {"gt.json", "annotations[0] (id 7)", "image_id 3"}},

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   yoloxrt::cli::register_track(app, exit_code);
   yoloxrt::cli::register_eval(app, exit_code);
   yoloxrt::cli::register_triton_repo(app, exit_code);
+  yoloxrt::cli::register_quantize(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

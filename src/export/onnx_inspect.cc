@@ -1,4 +1,5 @@
 // inspect_onnx: ModelInfo (yoloxrt/onnx_info.h) read from the protobuf; nothing is run.
+#include <limits>
 #include <map>
 #include <set>
 
@@ -31,6 +32,10 @@ TensorInfo tensor_info(const onnx::ValueInfoProto& v) {
 }  // namespace
 
 ModelInfo inspect_onnx_bytes(std::string_view bytes) {
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    throw Error(ErrorKind::kUnsupported,
+                "model is " + std::to_string(bytes.size()) +
+                    " bytes; protobuf models over 2 GB (external data) are not supported");
   onnx::ModelProto model;
   if (bytes.empty() || !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
       !model.has_graph())

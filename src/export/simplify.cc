@@ -9,9 +9,7 @@
 #include "yoloxrt/file_io.h"
 
 namespace yoloxrt {
-namespace {
-
-onnx::ModelProto parse_model(std::string_view bytes) {
+onnx::ModelProto simplify::parse_model_bytes(std::string_view bytes) {
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
     throw Error(ErrorKind::kUnsupported,
                 "model is " + std::to_string(bytes.size()) +
@@ -27,10 +25,8 @@ onnx::ModelProto parse_model(std::string_view bytes) {
   return model;
 }
 
-}  // namespace
-
 void validate_model_bytes(std::string_view model_bytes) {
-  onnx::ModelProto model = parse_model(model_bytes);
+  onnx::ModelProto model = simplify::parse_model_bytes(model_bytes);
   simplify::validate_model(model);
 }
 
@@ -38,7 +34,7 @@ SimplifyReport simplify_model_bytes(std::string_view in_bytes, const SimplifyOpt
                                     std::string* out_bytes) {
   SimplifyReport report;
   report.bytes_before = in_bytes.size();
-  onnx::ModelProto model = parse_model(in_bytes);
+  onnx::ModelProto model = simplify::parse_model_bytes(in_bytes);
   report.ops_before = simplify::count_ops(model.graph());
   report.nodes_before = model.graph().node_size();
 

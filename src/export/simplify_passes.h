@@ -13,11 +13,16 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
 
 namespace yoloxrt::simplify {
+
+// Parses serialized ModelProto bytes. Throws Error(kUnsupported) over 2 GB, Error(kCorrupt) if the
+// bytes do not parse or hold no graph / no ir_version.
+onnx::ModelProto parse_model_bytes(std::string_view bytes);
 
 // Throws Error(kUnsupported) if any tensor (initializer, Constant attribute, subgraph) keeps its
 // data outside the file (data_location == EXTERNAL).

@@ -71,6 +71,9 @@ class DetectorImpl final : public Detector {
   TimingStats timing() const override {
     return {images_.load(), pre_ns_.load(), run_ns_.load(), post_ns_.load()};
   }
+  ResizePlan make_input(const Image& image, std::vector<float>* values,
+                        std::vector<int64_t>* shape) const override;
+  const std::string& input_name() const override { return model_.input_name; }
 
  private:
   // `params` is empty (the options' thresholds) or holds one entry per image.
@@ -243,6 +246,22 @@ void DetectorImpl::postprocess_outputs(const std::vector<Ort::Value>& outputs,
   for (size_t i = 0; i < indices.size(); ++i)
     results[indices[i]] = postprocess(data + i * per_out, per_out / k, k, plans[indices[i]],
                                       params_for(params, indices[i]));
+}
+
+ResizePlan DetectorImpl::make_input(const Image& image, std::vector<float>* values,
+                                    std::vector<int64_t>* shape) const {
+  if (image.empty() || image.stride < static_cast<size_t>(image.width) * 3)
+    throw Error(ErrorKind::kInvalidArgument, "make_input: empty image or bad stride");
+  const ResizePlan plan = plan_for(image.width, image.height);
+  values->resize(3 * static_cast<size_t>(plan.input_h) * static_cast<size_t>(plan.input_w));
+  detail::preprocess_image(image, plan, model_.format, values->data());
+  shape->clear();
+  if (model_.has_batch_axis) shape->push_back(1);
+  if (model_.metadata.input_layout == InputLayout::kNCHW)
+    shape->insert(shape->end(), {3, plan.input_h, plan.input_w});
+  else
+    shape->insert(shape->end(), {plan.input_h, plan.input_w, 3});
+  return plan;
 }
 
 std::vector<std::vector<Detection>> DetectorImpl::detect_with(

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/strings.h"
-#include "inference/model_inspect.h"
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::detail {
@@ -54,9 +53,10 @@ std::vector<EndToEndRows> split_end_to_end(const std::vector<Ort::Value>& output
   if (s0 != std::vector<int64_t>{b, 1} || s1.size() != 3 || s1[0] != b || s1[2] != 4 ||
       s2 != std::vector<int64_t>{b, s1[1]} || s3 != s2)
     throw Error(ErrorKind::kMismatch,
-                "end-to-end outputs " + core::shape_to_string(s0) + " " + core::shape_to_string(s1) + " " +
-                    core::shape_to_string(s2) + " " + core::shape_to_string(s3) + " do not hold " +
-                    std::to_string(batch) + " images of the same K",
+                "end-to-end outputs " + core::shape_to_string(s0) + " " +
+                    core::shape_to_string(s1) + " " + core::shape_to_string(s2) + " " +
+                    core::shape_to_string(s3) + " do not hold " + std::to_string(batch) +
+                    " images of the same K",
                 file);
   const size_t k = static_cast<size_t>(s1[1]);
   const int32_t* num = outputs[0].GetTensorData<int32_t>();

@@ -54,10 +54,9 @@ bool jpeg_truncated(const std::vector<uint8_t>& b) {
   return true;
 }
 
-}  // namespace
 
-ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
-                         uint64_t max_pixels) {
+ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string& name,
+                            uint64_t max_pixels, int reduction) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
   // Only formats in the signature table (image_header.h) reach cv::imdecode, which would otherwise
   // hand unknown bytes to GDAL and GDCM.
@@ -74,7 +73,8 @@ ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& n
                 name);
   // A few header bytes can declare an image whose decoding would allocate gigabytes: the size is
   // checked before any codec runs, and an image whose size cannot be read is not decoded.
-  if (!read_image_header(bytes))
+  const auto header = read_image_header(bytes);
+  if (!header)
     throw Error(ErrorKind::kCorrupt,
                 std::string("not a readable image: the ") + format->display +
                     " header is truncated or malformed (it declares no image size)",
@@ -83,18 +83,51 @@ ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& n
   if (jpeg_truncated(bytes))
     throw Error(ErrorKind::kCorrupt,
                 "truncated JPEG: the data ends before the image's end-of-image marker", name);
+  // Decode straight into the result when the header gives the size (libjpeg's scaled size is
+  // ceil(side / reduction)): no second full-size buffer, no copy. EXIF rotations (and headers
+  // that leave a side unknown) take the copy below.
+  ImageBuffer out;
   cv::Mat mat;
+  if (header->width > 0 && header->height > 0 && header->width <= 65535 &&
+      header->height <= 65535) {
+    const auto r = static_cast<uint64_t>(reduction);
+    const int w = static_cast<int>((header->width + r - 1) / r);
+    const int ht = static_cast<int>((header->height + r - 1) / r);
+    out = ImageBuffer(w, ht);
+    mat = cv::Mat(ht, w, CV_8UC3, out.view().data);
+  }
   std::string why;
-  if (!detail::image_io().decode(bytes.data(), bytes.size(), &mat, &why))
+  if (!detail::image_io().decode_reduced(bytes.data(), bytes.size(), reduction, &mat, &why))
     throw Error(ErrorKind::kCorrupt, why, name);
   if (mat.empty() || mat.type() != CV_8UC3)
     throw Error(ErrorKind::kCorrupt, "not a readable image (unknown format or truncated data)",
                 name);
-  ImageBuffer out(mat.cols, mat.rows);
+  if (mat.data == out.view().data && mat.cols == out.width() && mat.rows == out.height())
+    return out;
+  out = ImageBuffer(mat.cols, mat.rows);
   const Image v = out.view();
   for (int y = 0; y < mat.rows; ++y)
     std::memcpy(v.row(y), mat.ptr(y), static_cast<size_t>(mat.cols) * 3);
   return out;
+}
+
+}  // namespace
+
+ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& name,
+                         uint64_t max_pixels) {
+  return decode_image_at(bytes, name, max_pixels, 1);
+}
+
+ImageBuffer decode_image_scaled(const std::vector<uint8_t>& bytes, const std::string& name,
+                                int reduction, uint64_t max_pixels) {
+  if (reduction != 1 && reduction != 2 && reduction != 4 && reduction != 8)
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        "decode_image_scaled: reduction must be 1, 2, 4 or 8, got " + std::to_string(reduction),
+        name);
+  // Only libjpeg scales while decoding; OpenCV would decode other formats fully and resize.
+  const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+  return decode_image_at(bytes, name, max_pixels, jpeg ? reduction : 1);
 }
 
 ImageBuffer load_image(const std::filesystem::path& path, uint64_t max_pixels) {
@@ -124,11 +157,36 @@ void save_image(const std::filesystem::path& path, const Image& image) {
                     std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+void preload_media_codecs(bool video) {
+  (void)detail::image_io();
+  if (video) (void)detail::video_io();
+}
+
 bool is_image_extension(const std::filesystem::path& path) {
   const std::string ext = core::to_lower(path.extension().string());
   static const char* const kExts[] = {".jpg",  ".jpeg", ".png", ".bmp", ".tif", ".tiff",
                                       ".webp", ".jp2",  ".pbm", ".pgm", ".ppm", ".pnm"};
   return std::any_of(std::begin(kExts), std::end(kExts), [&](const char* e) { return ext == e; });
+}
+
+std::vector<std::filesystem::path> list_image_files(const std::filesystem::path& dir,
+                                                    std::vector<std::filesystem::path>* others) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(ErrorKind::kNotFound, "not a folder", dir.string());
+  std::vector<fs::path> found, rest;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied,
+                                                  ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    (is_image_extension(it->path()) ? found : rest).push_back(it->path());
+  }
+  if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), dir.string());
+  std::sort(found.begin(), found.end());
+  std::sort(rest.begin(), rest.end());
+  if (others) *others = std::move(rest);
+  return found;
 }
 
 }  // namespace yoloxrt

@@ -1,6 +1,9 @@
 #include "yoloxrt/image.h"
 
+#include <cstring>
+
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "yoloxrt/error.h"
 
@@ -180,6 +183,61 @@ TEST(DecodeImage, TruncatedJpegIsRefused) {
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
     }
+
+// A smooth 8-bit BGR test pattern (JPEG-friendly) of w x h.
+ImageBuffer gradient(int w, int h) {
+  ImageBuffer b(w, h);
+  const Image v = b.view();
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      uint8_t* p = v.row(y) + 3 * x;
+      p[0] = static_cast<uint8_t>(x * 255 / w);
+      p[1] = static_cast<uint8_t>(y * 255 / h);
+      p[2] = static_cast<uint8_t>((x + y) * 127 / (w + h));
+    }
+  return b;
+}
+
+// decode_image decodes straight into its result: the pixels must be those a plain cv::imdecode
+// gives (same decoder, no copy path in between to hide an offset or stride mistake).
+TEST(DecodeImage, InPlaceDecodeMatchesOpenCv) {
+  for (const char* ext : {".jpg", ".png"}) {
+    const std::vector<uint8_t> bytes = encode_image(gradient(67, 45).view(), ext);
+    const ImageBuffer got = decode_image(bytes, std::string("g") + ext);
+    const cv::Mat want = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    ASSERT_EQ(got.width(), want.cols) << ext;
+    ASSERT_EQ(got.height(), want.rows) << ext;
+    const Image v = got.view();
+    for (int y = 0; y < want.rows; ++y)
+      ASSERT_EQ(std::memcmp(v.row(y), want.ptr(y), static_cast<size_t>(want.cols) * 3), 0)
+          << ext << " row " << y;
+  }
+}
+
+// JPEGs shrink by 2, 4, 8 inside libjpeg (ceil of each side); other formats come out whole.
+TEST(DecodeImage, ScaledDecode) {
+  const std::vector<uint8_t> jpeg = encode_image(gradient(67, 45).view(), ".jpg");
+  for (int r : {1, 2, 4, 8}) {
+    const ImageBuffer b = decode_image_scaled(jpeg, "g.jpg", r);
+    EXPECT_EQ(b.width(), (67 + r - 1) / r) << r;
+    EXPECT_EQ(b.height(), (45 + r - 1) / r) << r;
+    const cv::Mat want = cv::imdecode(jpeg, r == 1   ? cv::IMREAD_COLOR
+                                            : r == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                                            : r == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                                                     : cv::IMREAD_REDUCED_COLOR_8);
+    ASSERT_EQ(want.cols, b.width());
+    EXPECT_EQ(std::memcmp(b.view().row(want.rows - 1), want.ptr(want.rows - 1),
+                          static_cast<size_t>(want.cols) * 3),
+              0)
+        << r;
+  }
+  const std::vector<uint8_t> png = encode_image(gradient(67, 45).view(), ".png");
+  EXPECT_EQ(decode_image_scaled(png, "g.png", 4).width(), 67);
+  try {
+    decode_image_scaled(jpeg, "g.jpg", 3);
+    ADD_FAILURE() << "reduction 3 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
   }
 }
 

@@ -16,7 +16,7 @@
 
 namespace yoloxrt::detail {
 
-constexpr uint32_t kMediaAbiVersion = 1;
+constexpr uint32_t kMediaAbiVersion = 2;
 
 struct ImageIoApi {
   uint32_t abi_version;
@@ -28,6 +28,11 @@ struct ImageIoApi {
                  std::string* error);
   // Whether an encoder exists for `extension`.
   bool (*has_encoder)(const char* extension);
+  // As decode, at 1/reduction scale (1, or 2, 4, 8: cv::IMREAD_REDUCED_COLOR_N; JPEG scales in
+  // the DCT domain). If *out already has the decoded size and type (a header over the caller's
+  // buffer, say), the pixels are decoded into it in place; otherwise *out is reallocated.
+  bool (*decode_reduced)(const uint8_t* data, size_t size, int reduction, cv::Mat* out,
+                         std::string* error);
 };
 
 struct VideoIoApi {

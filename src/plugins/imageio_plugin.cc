@@ -8,16 +8,27 @@ namespace {
 
 using yoloxrt::detail::ImageIoApi;
 
-bool decode(const uint8_t* data, size_t size, cv::Mat* out, std::string* error) {
+bool decode_reduced(const uint8_t* data, size_t size, int reduction, cv::Mat* out,
+                    std::string* error) {
   try {
     const cv::Mat raw(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
-    *out = cv::imdecode(raw, cv::IMREAD_COLOR);
+    const int flags = reduction == 8   ? cv::IMREAD_REDUCED_COLOR_8
+                      : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                      : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                                       : cv::IMREAD_COLOR;
+    // Into *out's own pixels when it already has the decoded size (no allocation, no copy).
+    cv::imdecode(raw, flags, out);
     if (out->empty()) *error = "not a readable image (unknown format or truncated data)";
     return !out->empty();
   } catch (const std::exception& e) {
     *error = std::string("OpenCV cannot decode the image: ") + e.what();
     return false;
   }
+}
+
+bool decode(const uint8_t* data, size_t size, cv::Mat* out, std::string* error) {
+  *out = cv::Mat();
+  return decode_reduced(data, size, 1, out, error);
 }
 
 bool encode(const char* ext, const cv::Mat& image, std::vector<uint8_t>* out, std::string* error) {
@@ -38,7 +49,8 @@ bool has_encoder(const char* ext) {
   }
 }
 
-const ImageIoApi kApi{yoloxrt::detail::kMediaAbiVersion, decode, encode, has_encoder};
+const ImageIoApi kApi{yoloxrt::detail::kMediaAbiVersion, decode, encode, has_encoder,
+                      decode_reduced};
 
 }  // namespace
 

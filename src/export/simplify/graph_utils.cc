@@ -24,7 +24,6 @@ bool has_subgraph(const NodeProto& n) {
   return false;
 }
 
-// Calls fn(graph) for every subgraph held by node attributes, recursively.
 void for_each_subgraph(const NodeProto& n, const std::function<void(const GraphProto&)>& fn) {
   for (const auto& a : n.attribute()) {
     if (a.has_g()) fn(a.g());
@@ -32,8 +31,6 @@ void for_each_subgraph(const NodeProto& n, const std::function<void(const GraphP
   }
 }
 
-// All names that subgraphs of `n` read. A superset of their outer-scope references, which is what
-// the liveness passes need to stay safe.
 void collect_subgraph_reads(const NodeProto& n, NameSet& out) {
   for_each_subgraph(n, [&](const GraphProto& g) {
     for (const auto& sn : g.node()) {

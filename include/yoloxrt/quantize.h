@@ -1,0 +1,115 @@
+// yoloxrt/quantize.h - static INT8 quantization of a YOLOX ONNX model (QDQ format).
+//
+// The pipeline: plan which tensors become int8 (export layer, yoloxrt/qdq.h) -> run the float
+// model on calibration images through its own pre-processing and stream each activation into a
+// TensorHistogram (inference layer, yoloxrt/tensor_probe.h; bounded memory) -> turn the statistics
+// into ranges (minmax, percentile or entropy) -> insert QuantizeLinear/DequantizeLinear pairs and
+// int8 weights -> write atomically with the metadata kept and `yoloxrt.quantization` added.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "yoloxrt/qdq.h"
+
+namespace yoloxrt {
+
+enum class CalibrationMethod {
+  kMinMax,      // the observed min and max
+  kPercentile,  // each tail clipped at (100 - percentile) / 2 % of the values
+  kEntropy,     // the |x| threshold minimising KL(P || Q) over 128 quantized bins (TensorRT's)
+};
+std::string to_string(CalibrationMethod m);  // "minmax", "percentile", "entropy"
+// Throws Error(kInvalidArgument) listing the accepted names.
+CalibrationMethod parse_calibration_method(const std::string& s);
+
+// Streaming statistics of one tensor: exact min, max and count, and a histogram of kBins bins
+// symmetric around 0 (bin i covers [(i - kBins/2) w, (i - kBins/2 + 1) w)). The bin width w is a
+// power of two that doubles when a value reaches kBins/2 * w, merging bin pairs exactly, so the
+// histogram never depends on the order the values came in beyond its final width.
+// Not thread-safe; memory is constant (kBins counters).
+class TensorHistogram {
+ public:
+  static constexpr int kBins = 4096;
+
+  // Adds finite values; NaN and infinities are counted in nonfinite() and otherwise ignored.
+  void add(std::span<const float> values);
+  // Adds another histogram's values (as if they had been added here).
+  void merge(const TensorHistogram& other);
+
+  uint64_t count() const { return count_; }
+  uint64_t nonfinite() const { return nonfinite_; }
+  float min() const { return min_; }  // +inf / -inf until a value was added
+  float max() const { return max_; }
+  double bin_width() const { return width_; }  // 0 until a non-zero value was added
+  const std::vector<uint64_t>& bins() const { return bins_; }
+
+  // The range `method` chooses (REQUIRES: count() > 0; percentile in (0, 100]). Always within
+  // [min(), max()]. Throws Error(kInvalidArgument) for a percentile outside (0, 100].
+  TensorRange range(CalibrationMethod method, double percentile = 99.99) const;
+
+ private:
+  void grow_to(double max_abs);
+  std::vector<uint64_t> bins_ = std::vector<uint64_t>(kBins, 0);
+  double width_ = 0.0;
+  uint64_t count_ = 0, nonfinite_ = 0, pending_zeros_ = 0;
+  float min_ = std::numeric_limits<float>::infinity();
+  float max_ = -std::numeric_limits<float>::infinity();
+};
+
+struct QuantizeOptions {
+  CalibrationMethod method = CalibrationMethod::kPercentile;
+  double percentile = 99.99;  // for kPercentile, in (0, 100]
+  size_t calib_count = 64;    // at most this many images (the first, in path order)
+  QdqOptions qdq;             // exclusions, per-tensor weights, activation type, SiLU placement
+  int threads = 0;            // ONNX Runtime intra-op threads for calibration (0: default)
+  // Progress over calibration images; warnings (skipped files). Both optional.
+  std::function<void(size_t done, size_t total, const std::filesystem::path& current)> progress;
+  std::function<void(const std::string& message)> warn;
+};
+
+// The calibration images of a folder: its image files (recursive, sorted), at most `count`.
+// Other files are reported through `warn` (if set) and skipped. Throws Error(kNotFound) if `dir` is
+// not a folder, Error(kInvalidArgument) if it holds no image file, naming `dir`.
+std::vector<std::filesystem::path> calibration_images(
+    const std::filesystem::path& dir, size_t count,
+    const std::function<void(const std::string&)>& warn = {});
+
+struct CalibrationResult {
+  std::map<std::string, TensorHistogram> stats;  // per calibration tensor
+  std::map<std::string, TensorRange> ranges;     // stats turned into ranges by the method
+  size_t images_used = 0;
+  std::vector<std::string> skipped;  // unreadable images, "path: reason"
+};
+
+// Runs the float model at `model_path` on `images` and collects statistics for `tensors` (e.g.
+// plan_qdq(...).calibration_tensors). Throws as probe_tensors and Detector::open do, and
+// Error(kRuntime) if a tensor saw no finite value.
+CalibrationResult calibrate(const std::filesystem::path& model_path,
+                            const std::vector<std::string>& tensors,
+                            const std::vector<std::filesystem::path>& images,
+                            const QuantizeOptions& options);
+
+struct QuantizeReport {
+  QdqPlan plan;
+  size_t images_used = 0;
+  std::vector<std::string> skipped;
+  uint64_t bytes_in = 0, bytes_out = 0;
+  std::string metadata_json;  // the value stored under "yoloxrt.quantization"
+};
+
+// Quantizes the float model `in` with the images of `calib_dir` and writes the QDQ model to `out`
+// atomically (nothing is written on failure). Refuses (Error(kInvalidArgument)) to write over `in`.
+// Errors name the file they are about: `in` for an already-quantized model or one without Conv
+// (kUnsupported), `calib_dir` for a missing or image-less folder.
+QuantizeReport quantize_model(const std::filesystem::path& in,
+                              const std::filesystem::path& calib_dir,
+                              const std::filesystem::path& out, const QuantizeOptions& options);
+
+}  // namespace yoloxrt

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# INT8 benchmark: ONNX Runtime median Run time (1 intra-op thread) of FP32 exports vs their INT8
+# (yoloxrt quantize), for random-weight yolox_s@640 and yolox_tiny@416 and official YOLOX-Nano@416,
+# run interleaved in one harness (bench/quantize_speed.cc). Targets (issue 10): >= 2.0x for s and
+# tiny, >= 1.3x for nano. Prints the CPU flags the numbers belong to.
+#   scripts/bench_quantize.sh [RUNS]        (YOLOXRT_FIXTURES for the nano weights and photos)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD:-$root/build/release}"
+runs="${1:-30}"
+fixtures="${YOLOXRT_FIXTURES:-$root/../shared/fixtures}"
+calib="$fixtures/coco-val2017/images"
+cmake --build "$build" --target yoloxrt_cli make_checkpoint quantize_speed >/dev/null
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p')"
+echo "flags: $(lscpu | sed -n 's/^Flags: *//p' | tr ' ' '\n' | grep -E '^(avx|avx2|fma|avx512f|avx512bw|avx512_vnni|avx_vnni|amx)' | tr '\n' ' ')"
+q() { "$build/yoloxrt" quantize "$1" --calib "$calib" -o "$2" --calib-count "${3:-8}" -q; }
+for spec in yolox_s:640 yolox_tiny:416; do
+  type=${spec%%:*}; size=${spec##*:}
+  "$build/bench/make_checkpoint" "$tmp/$type" "$type" megvii >/dev/null
+  "$build/yoloxrt" export "$tmp/$type/$type.pth" --model-type "$type" -o "$tmp/$type.onnx" -q 2>/dev/null
+  q "$tmp/$type.onnx" "$tmp/$type.int8.onnx"
+  "$build/bench/quantize_speed" --size "$size" --runs "$runs" "$tmp/$type.onnx" "$tmp/$type.int8.onnx"
+done
+if [[ -f "$fixtures/megvii-nano/yolox_nano.pth" ]]; then
+  "$build/yoloxrt" export "$fixtures/megvii-nano/yolox_nano.pth" -o "$tmp/nano.onnx" -q 2>/dev/null
+  q "$tmp/nano.onnx" "$tmp/nano.int8.onnx" 64
+  "$build/bench/quantize_speed" --size 416 --runs "$runs" "$tmp/nano.onnx" "$tmp/nano.int8.onnx"
+else
+  echo "nano: fixtures not found (set YOLOXRT_FIXTURES)"
+fi

@@ -1,0 +1,91 @@
+// yoloxrt quantize: float ONNX model + calibration images -> QDQ INT8 model.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "yoloxrt/error.h"
+#include "yoloxrt/quantize.h"
+
+namespace yoloxrt::cli {
+void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
+  c->add_option("--calib-count", q.calib_count, "calibration images to use (the first N, sorted)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--method", q.method, "activation ranges: minmax | percentile | entropy")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy"}));
+  c->add_option("--percentile", q.percentile, "percentile kept by --method percentile (0, 100]");
+  c->add_option("--exclude", q.exclude, "node names to keep in float (repeatable)");
+  c->add_flag("--per-tensor", q.per_tensor, "one weight scale per Conv instead of per channel");
+  c->add_option("--activations", q.activations, "activation type: u8 (default) | s8")
+      ->check(CLI::IsMember({"u8", "s8"}));
+  c->add_option("--silu", q.silu, "SiLU placement: int8 (default) | float")
+      ->check(CLI::IsMember({"int8", "float"}));
+  c->add_flag("!--no-depthwise", q.depthwise, "keep depthwise convolutions in float");
+  c->add_flag("--quantize-stem", q.stem, "the first convolution in int8 too (default: float)");
+  c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
+}
+
+void run_quantize(const std::filesystem::path& model, const std::filesystem::path& calib,
+                  const std::filesystem::path& out, const QuantizeCliOptions& q, bool quiet) {
+  QuantizeOptions o;
+  o.method = parse_calibration_method(q.method);
+  o.percentile = q.percentile;
+  o.calib_count = q.calib_count;
+  o.qdq.exclude = q.exclude;
+  o.qdq.per_tensor = q.per_tensor;
+  o.qdq.activation_type = q.activations == "s8" ? ActivationType::kInt8 : ActivationType::kUint8;
+  o.qdq.quantize_silu = q.silu != "float";
+  o.qdq.quantize_depthwise = q.depthwise;
+  o.qdq.quantize_stem = q.stem;
+  o.threads = q.threads;
+  o.warn = [](const std::string& m) { std::fprintf(stderr, "yoloxrt: warning: %s\n", m.c_str()); };
+  auto bar = std::make_shared<ProgressBar>(q.calib_count, !quiet && isatty(fileno(stderr)));
+  o.progress = [bar](size_t done, size_t total, const std::filesystem::path& current) {
+    *bar = ProgressBar(total, bar->enabled());
+    bar->update(done, current);
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  const QuantizeReport r = quantize_model(model, calib, out, o);
+  bar->finish();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!quiet) {
+    std::printf("calibrated %zu tensors on %zu images (%s%s)\n", r.plan.calibration_tensors.size(),
+                r.images_used, q.method.c_str(),
+                o.method == CalibrationMethod::kPercentile
+                    ? (" " + std::to_string(q.percentile)).c_str()
+                    : "");
+    std::printf("wrote %s (%s -> %s, %zu int8 convs, %d nodes in the int8 region) in %.2f s\n",
+                out.c_str(), human_bytes(static_cast<double>(r.bytes_in)).c_str(),
+                human_bytes(static_cast<double>(r.bytes_out)).c_str(), r.plan.conv_nodes.size(),
+                r.plan.region_nodes, secs);
+  }
+}
+
+void register_quantize(CLI::App& app, int& /*exit_code*/) {
+  struct Args {
+    std::string model, calib, out;
+    QuantizeCliOptions q;
+    bool quiet = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* c = app.add_subcommand(
+      "quantize", "Static INT8 quantization (QDQ) of a float ONNX model with calibration images");
+  c->add_option("MODEL", a->model, "float ONNX model (e.g. from yoloxrt export)")->required();
+  c->add_option("--calib", a->calib, "folder of calibration images")->required();
+  c->add_option("-o,--output", a->out, "output .onnx (default: MODEL with .int8.onnx)");
+  add_quantize_options(c, a->q);
+  c->add_flag("-q,--quiet", a->quiet, "print nothing but warnings and errors");
+  c->callback([a] {
+    std::filesystem::path out = a->out;
+    if (out.empty()) {
+      out = a->model;
+      out.replace_extension(".int8.onnx");
+    }
+    run_quantize(a->model, a->calib, out, a->q, a->quiet);
+  });
+}
+
+}  // namespace yoloxrt::cli

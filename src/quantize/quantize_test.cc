@@ -1,0 +1,386 @@
+// Tests of the quantize layer: histogram/range math on known distributions, the QDQ structure of a
+// tiny random-weight YOLOX, what ONNX Runtime fuses it into, metadata, refusals, detect on it.
+#include "yoloxrt/quantize.h"
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+#include <onnxruntime_cxx_api.h>
+
+#include "export/test_checkpoints.h"
+#include "inference/ort_session.h"
+#include "support/test_support.h"
+#include "yoloxrt/detector.h"
+#include "yoloxrt/error.h"
+#include "yoloxrt/export.h"
+#include "yoloxrt/file_io.h"
+#include "yoloxrt/image.h"
+
+namespace yoloxrt {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+// --- histogram and ranges ------------------------------------------------------------------------
+
+std::vector<float> normal_samples(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, 1.f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+TEST(TensorHistogram, MinMaxIsExact) {
+  TensorHistogram h;
+  const std::vector<float> v{0.5f, -1.25f, 3.0f, 0.f, 2.75f};
+  h.add(v);
+  EXPECT_EQ(h.count(), 5u);
+  const TensorRange r = h.range(CalibrationMethod::kMinMax);
+  EXPECT_EQ(r.min, -1.25f);
+  EXPECT_EQ(r.max, 3.0f);
+  const std::vector<float> bad{std::nanf(""), INFINITY};
+  h.add(bad);
+  EXPECT_EQ(h.count(), 5u);
+  EXPECT_EQ(h.nonfinite(), 2u);
+}
+
+TEST(TensorHistogram, GrowthMergesBinsExactly) {
+  // The same values added small-first (forcing several doublings) or all at once give the same
+  // histogram; and merge() of two halves equals adding everything.
+  std::vector<float> v = normal_samples(20000, 1);
+  for (size_t i = 0; i < 50; ++i) v.push_back(40.f + static_cast<float>(i));
+  std::vector<float> sorted = v;
+  std::sort(sorted.begin(), sorted.end(),
+            [](float a, float b) { return std::fabs(a) < std::fabs(b); });
+  TensorHistogram once, growing, left, right;
+  once.add(v);
+  for (size_t i = 0; i < sorted.size(); i += 997)
+    growing.add(
+        std::span<const float>(sorted).subspan(i, std::min<size_t>(997, sorted.size() - i)));
+  left.add(std::span<const float>(v).first(v.size() / 2));
+  right.add(std::span<const float>(v).subspan(v.size() / 2));
+  left.merge(right);
+  EXPECT_EQ(once.bin_width(), growing.bin_width());
+  EXPECT_EQ(once.bins(), growing.bins());
+  EXPECT_EQ(once.bins(), left.bins());
+  EXPECT_EQ(left.min(), once.min());
+  EXPECT_EQ(left.max(), once.max());
+}
+
+TEST(TensorHistogram, PercentileOfUniformAndNormal) {
+  std::vector<float> u(1000000);
+  for (size_t i = 0; i < u.size(); ++i) u[i] = static_cast<float>(i) / u.size();  // [0, 1)
+  TensorHistogram hu;
+  hu.add(u);
+  const TensorRange r = hu.range(CalibrationMethod::kPercentile, 99.0);  // 0.5 % per tail
+  EXPECT_NEAR(r.min, 0.005, 2 * hu.bin_width());
+  EXPECT_NEAR(r.max, 0.995, 2 * hu.bin_width());
+  EXPECT_EQ(hu.range(CalibrationMethod::kPercentile, 100.0).max, hu.max());
+
+  TensorHistogram hn;
+  hn.add(normal_samples(2000000, 2));
+  const TensorRange n = hn.range(CalibrationMethod::kPercentile, 99.99);
+  // Two-sided 99.99 % of N(0, 1): +-3.891.
+  EXPECT_NEAR(n.max, 3.891, 0.12);
+  EXPECT_NEAR(n.min, -3.891, 0.12);
+  EXPECT_THROW(hn.range(CalibrationMethod::kPercentile, 0.0), Error);
+}
+
+TEST(TensorHistogram, EntropyClipsOutliersKeepsTheBulk) {
+  std::vector<float> v = normal_samples(1000000, 3);
+  for (int i = 0; i < 20; ++i) v.push_back(60.f);  // rare outliers far out
+  TensorHistogram h;
+  h.add(v);
+  const TensorRange e = h.range(CalibrationMethod::kEntropy);
+  EXPECT_EQ(h.range(CalibrationMethod::kMinMax).max, 60.f);
+  EXPECT_GT(e.max, 2.5f);          // keeps the bulk of N(0, 1)
+  EXPECT_LT(e.max, 15.f);          // drops the outliers
+  EXPECT_FLOAT_EQ(e.min, -e.max);  // symmetric: the bulk's minimum lies beyond -threshold
+  // A dense distribution without outliers (uniform on [-3, 3]) is hardly clipped.
+  std::vector<float> u(200000);
+  for (size_t i = 0; i < u.size(); ++i) u[i] = -3.f + 6.f * static_cast<float>(i) / u.size();
+  TensorHistogram hu;
+  hu.add(u);
+  EXPECT_GT(hu.range(CalibrationMethod::kEntropy).max, 2.7f);
+}
+
+TEST(QuantParams, Uint8AndInt8) {
+  const QuantParams u = activation_quant_params({-1.f, 3.f}, ActivationType::kUint8);
+  EXPECT_FLOAT_EQ(u.scale, 4.f / 255.f);
+  EXPECT_EQ(u.zero_point, 64);  // round(1 / (4/255)) = round(63.75)
+  const QuantParams s = activation_quant_params({-1.f, 3.f}, ActivationType::kInt8);
+  EXPECT_EQ(s.zero_point, 64 - 128);
+  const QuantParams pos = activation_quant_params({0.5f, 2.f}, ActivationType::kUint8);
+  EXPECT_EQ(pos.zero_point, 0);  // widened to include 0
+  EXPECT_FLOAT_EQ(pos.scale, 2.f / 255.f);
+}
+
+// --- a tiny model
+// ---------------------------------------------------------------------------------
+
+struct TinyModel {
+  TempDir dir;
+  fs::path model, calib;
+};
+
+// A small random-weight YOLOX (depth 0.33, width 0.125, 3 classes, decoded output) at a fixed
+// 64x64 input, and a folder of 4 synthetic calibration images plus one text file.
+const TinyModel& tiny() {
+  static TinyModel* t = [] {
+    auto* m = new TinyModel;
+    const auto arch = exporter::architecture_from_factors(0.33, 0.125, false, 3);
+    const fs::path pth =
+        testing::write_random_checkpoint(m->dir.path(), "tiny", arch, Family::kCjm, 7);
+    ExportOptions o;
+    o.depth = 0.33;
+    o.width = 0.125;
+    o.fixed_hw = {{64, 64}};
+    m->model = m->dir / "tiny.onnx";
+    export_checkpoint(pth, m->model, o, nullptr);
+    m->calib = m->dir / "calib";
+    fs::create_directories(m->calib);
+    std::mt19937 rng(5);
+    for (int i = 0; i < 4; ++i) {
+      ImageBuffer img(80 + 8 * i, 64);
+      Image v = img.view();
+      for (int y = 0; y < v.height; ++y)
+        for (int x = 0; x < v.width * 3; ++x)
+          v.row(y)[x] = static_cast<uint8_t>((x * (i + 1) + y * 3 + rng() % 32) & 255);
+      save_image(m->calib / ("img" + std::to_string(i) + ".png"), v);
+    }
+    std::ofstream(m->calib / "notes.txt") << "not an image";
+    return m;
+  }();
+  return *t;
+}
+
+onnx::ModelProto read_model(const fs::path& p) {
+  const auto bytes = read_file_bytes(p);
+  onnx::ModelProto m;
+  EXPECT_TRUE(m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+  return m;
+}
+
+std::map<std::string, std::string> props(const onnx::ModelProto& m) {
+  std::map<std::string, std::string> p;
+  for (const auto& kv : m.metadata_props()) p[kv.key()] = kv.value();
+  return p;
+}
+
+struct Quantized {
+  fs::path path;
+  QuantizeReport report;
+  std::vector<std::string> warnings;
+};
+
+const Quantized& quantized() {
+  static Quantized* q = [] {
+    auto* r = new Quantized;
+    r->path = tiny().dir / "tiny.int8.onnx";
+    QuantizeOptions o;
+    o.threads = 1;
+    o.warn = [r](const std::string& w) { r->warnings.push_back(w); };
+    r->report = quantize_model(tiny().model, tiny().calib, r->path, o);
+    return r;
+  }();
+  return *q;
+}
+
+TEST(Quantize, WeightsInt8PerChannelDecodeFloat) {
+  const Quantized& q = quantized();
+  EXPECT_EQ(q.report.images_used, 4u);
+  ASSERT_EQ(q.warnings.size(), 1u);  // notes.txt
+  EXPECT_NE(q.warnings[0].find("notes.txt"), std::string::npos);
+  const onnx::ModelProto m = read_model(q.path);
+  const auto& g = m.graph();
+  std::map<std::string, const onnx::TensorProto*> inits;
+  for (const auto& t : g.initializer()) inits[t.name()] = &t;
+  std::map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) producer[o] = &n;
+
+  int convs = 0, float_convs = 0;
+  for (const auto& n : g.node()) {
+    if (n.op_type() != "Conv") continue;
+    if (inits.count(n.input(1))) {
+      // The stem (first conv) stays float by default, weights and output.
+      ++float_convs;
+      EXPECT_NE(n.name().find("stem"), std::string::npos) << n.name();
+      continue;
+    }
+    ++convs;
+    // Weight: DequantizeLinear(int8 initializer, per-channel scale [O], zero point 0, axis 0).
+    const onnx::NodeProto* wdq = producer.at(n.input(1));
+    ASSERT_EQ(wdq->op_type(), "DequantizeLinear") << n.name();
+    const onnx::TensorProto* w = inits.at(wdq->input(0));
+    EXPECT_EQ(w->data_type(), onnx::TensorProto::INT8);
+    const onnx::TensorProto* s = inits.at(wdq->input(1));
+    ASSERT_EQ(s->dims_size(), 1);
+    EXPECT_EQ(s->dims(0), w->dims(0));
+    const std::string& zp = inits.at(wdq->input(2))->raw_data();
+    EXPECT_EQ(zp, std::string(zp.size(), '\0'));
+    ASSERT_EQ(wdq->attribute_size(), 1);
+    EXPECT_EQ(wdq->attribute(0).i(), 0);
+    // Bias: int32.
+    const onnx::NodeProto* bdq = producer.at(n.input(2));
+    EXPECT_EQ(inits.at(bdq->input(0))->data_type(), onnx::TensorProto::INT32);
+    // Input comes through a DequantizeLinear of uint8.
+    EXPECT_EQ(producer.at(n.input(0))->op_type(), "DequantizeLinear") << n.name();
+  }
+  EXPECT_EQ(static_cast<size_t>(convs), q.report.plan.conv_nodes.size());
+  EXPECT_EQ(float_convs, 1);
+  EXPECT_GT(convs, 20);
+
+  // The decode (nodes named out.*) is float: no QuantizeLinear reads any of its tensors, and
+  // its inputs from the predictors come from separate DequantizeLinears with separate scales.
+  std::set<std::string> predictor_scales;
+  for (const auto& n : g.node()) {
+    if (n.op_type() == "QuantizeLinear") {
+      const auto it = producer.find(n.input(0));
+      if (it != producer.end()) {
+        EXPECT_FALSE(it->second->name().starts_with("out."))
+            << "decode tensor quantized: " << n.input(0);
+        EXPECT_NE(it->second->op_type(), "Exp");
+      }
+    }
+    if (n.op_type() == "Sigmoid" && n.name().starts_with("out.")) {
+      const onnx::NodeProto* dq = producer.at(n.input(0));
+      ASSERT_EQ(dq->op_type(), "DequantizeLinear");
+      predictor_scales.insert(dq->input(1));
+    }
+    if (n.op_type() == "Exp" || n.op_type() == "ReduceMax") {
+      EXPECT_NE(producer.at(n.input(0))->op_type(), "DequantizeLinear") << n.name();
+    }
+  }
+  EXPECT_EQ(predictor_scales.size(), 6u);  // obj and cls at 3 levels, each its own scale
+}
+
+TEST(Quantize, MetadataKeptAndRecorded) {
+  const auto before = props(read_model(tiny().model));
+  const auto after = props(read_model(quantized().path));
+  for (const auto& [k, v] : before) EXPECT_EQ(after.at(k), v) << k;
+  ASSERT_TRUE(after.count("yoloxrt.quantization"));
+  const std::string& q = after.at("yoloxrt.quantization");
+  EXPECT_NE(q.find("\"method\":\"percentile\""), std::string::npos) << q;
+  EXPECT_NE(q.find("\"calibration_images\":4"), std::string::npos) << q;
+  EXPECT_NE(q.find("\"excluded\":[]"), std::string::npos) << q;
+}
+
+TEST(Quantize, OnnxRuntimeFusesEveryConvAndSilu) {
+  // Let ORT optimise the model and save what it runs: every Conv must have become a QLinearConv
+  // and the SiLUs QLinearSigmoid + QLinearMul, so tensors stay int8 between convolutions.
+  TempDir tmp;
+  const fs::path opt = tmp / "opt.onnx";
+  {
+    Ort::SessionOptions so;
+    so.SetIntraOpNumThreads(1);
+    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_EXTENDED);
+    so.SetOptimizedModelFilePath(opt.c_str());
+    Ort::Session s(detail::ort_env(), quantized().path.c_str(), so);
+  }
+  const onnx::ModelProto m = read_model(opt);
+  std::map<std::string, int> ops;
+  for (const auto& n : m.graph().node()) ++ops[n.op_type()];
+  EXPECT_EQ(ops["Conv"] + ops["FusedConv"], 1);  // the stem, float by default
+  EXPECT_EQ(static_cast<size_t>(ops["QLinearConv"]), quantized().report.plan.conv_nodes.size());
+  EXPECT_GT(ops["QLinearSigmoid"], 20);
+  EXPECT_GT(ops["QLinearMul"], 20);
+  EXPECT_GT(ops["QLinearConcat"], 0);
+  // Remaining DequantizeLinear: where int8 meets float (decode, pre-processing) only.
+  EXPECT_LE(ops["DequantizeLinear"], 12);
+}
+
+TEST(Quantize, DetectRunsAndAgreesWithFloat) {
+  DetectorOptions o;
+  o.threads = 1;
+  o.conf = 0.f;
+  o.max_det = 0;
+  o.iou = 1.f;
+  const auto f = Detector::open(tiny().model, o);
+  const auto q = Detector::open(quantized().path, o);
+  EXPECT_EQ(q->metadata().class_names, f->metadata().class_names);
+  const ImageBuffer img = load_image(tiny().calib / "img1.png");
+  const auto df = f->detect(img.view());
+  const auto dq = q->detect(img.view());
+  ASSERT_FALSE(df.empty());
+  ASSERT_FALSE(dq.empty());
+  // Random weights make a poorly conditioned network; still the top scores must be close.
+  EXPECT_NEAR(dq[0].score, df[0].score, 0.1f);
+}
+
+TEST(Quantize, ExcludeKeepsConvFloat) {
+  const std::string name = quantized().report.plan.conv_nodes.at(3);
+  const auto bytes = read_file_bytes(tiny().model);
+  const std::string_view b(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  QdqOptions o;
+  o.exclude = {name};
+  const QdqPlan p = plan_qdq(b, o);
+  EXPECT_EQ(p.conv_nodes.size() + 1, quantized().report.plan.conv_nodes.size());
+  EXPECT_EQ(std::count(p.conv_nodes.begin(), p.conv_nodes.end(), name), 0);
+  o.exclude = {"no-such-node"};
+  try {
+    plan_qdq(b, o);
+    FAIL() << "unknown --exclude accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("no-such-node"), std::string::npos);
+  }
+}
+
+TEST(Quantize, Refusals) {
+  TempDir tmp;
+  QuantizeOptions o;
+  o.threads = 1;
+  auto expect_refused = [&](const fs::path& in, const fs::path& calib, ErrorKind kind,
+                            const std::string& words) {
+    const fs::path out = tmp / "out.onnx";
+    try {
+      quantize_model(in, calib, out, o);
+      ADD_FAILURE() << "accepted " << in;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), kind) << e.what();
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(out));
+  };
+  // Already quantized.
+  expect_refused(quantized().path, tiny().calib, ErrorKind::kUnsupported, "already quantized");
+  // No Conv: a one-node Relu model.
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("relu");
+  for (auto* vi : {g->add_input(), g->add_output()}) {
+    vi->set_name(vi == &g->input(0) ? "x" : "y");
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    tt->mutable_shape()->add_dim()->set_dim_value(4);
+  }
+  auto* n = g->add_node();
+  n->set_op_type("Relu");
+  n->add_input("x");
+  n->add_output("y");
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  write_file_atomic(tmp / "relu.onnx", bytes);
+  expect_refused(tmp / "relu.onnx", tiny().calib, ErrorKind::kUnsupported, "no Conv");
+  // Empty calibration folder, and a missing one.
+  fs::create_directories(tmp / "empty");
+  std::ofstream(tmp / "empty" / "readme.md") << "x";
+  expect_refused(tiny().model, tmp / "empty", ErrorKind::kInvalidArgument, "no image files");
+  expect_refused(tiny().model, tmp / "missing", ErrorKind::kNotFound, "not a folder");
+  // A folder whose only "image" does not decode.
+  fs::create_directories(tmp / "broken");
+  std::ofstream(tmp / "broken" / "a.jpg") << "not a jpeg";
+  expect_refused(tiny().model, tmp / "broken", ErrorKind::kInvalidArgument, "could be read");
+}
+
+}  // namespace
+}  // namespace yoloxrt
