@@ -183,6 +183,8 @@ TEST(DecodeImage, TruncatedJpegIsRefused) {
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
     }
+  }
+}
 
 // A smooth 8-bit BGR test pattern (JPEG-friendly) of w x h.
 ImageBuffer gradient(int w, int h) {
