@@ -17,8 +17,8 @@
 
 #include <fstream>
 
-#include <nlohmann/json.hpp>
 #include <onnxruntime_cxx_api.h>
+#include <nlohmann/json.hpp>
 
 #include "inference/ort_session.h"
 #include "yoloxrt/detector.h"
@@ -129,9 +129,10 @@ void profile_tail(const fs::path& model, const fs::path& input_f32, int runs) {
     }
   }
   fs::remove(file);
-  std::printf("NMS tail kernels (ORT profiler, dog.jpg, conf 0.25, per-node medians of %d Runs): "
-              "%.1f us = %.2f%% of all kernel time (%.0f us)\n  by op (us):",
-              runs, tail_us, 100.0 * tail_us / all_us, all_us);
+  std::printf(
+      "NMS tail kernels (ORT profiler, dog.jpg, conf 0.25, per-node medians of %d Runs): "
+      "%.1f us = %.2f%% of all kernel time (%.0f us)\n  by op (us):",
+      runs, tail_us, 100.0 * tail_us / all_us, all_us);
   for (const auto& [op, us] : by_op) std::printf(" %s %.1f", op.c_str(), us);
   std::printf("\n");
 }

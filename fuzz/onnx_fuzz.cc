@@ -1,5 +1,5 @@
-// Fuzzes the ONNX loading behind `simplify` and `info`: inspect_onnx_bytes, validation (parse, checker,
-// strict shape inference), and for models that validate, the whole simplifier with a small
+// Fuzzes the ONNX loading behind `simplify` and `info`: inspect_onnx_bytes, validation (parse,
+// checker, strict shape inference), and for models that validate, the whole simplifier with a small
 // folding budget.
 #include <cstddef>
 #include <cstdint>

@@ -112,8 +112,8 @@ class Detector {
   // Same, with image i post-processed with params[i] instead of the options' thresholds.
   // REQUIRES: params.size() == images.size() (else Error(kInvalidArgument)); conf and iou in
   // [0, 1] (else Error(kInvalidArgument)).
-  virtual std::vector<std::vector<Detection>> detect(std::span<const Image> images,
-                                                     std::span<const DetectParams> params) const = 0;
+  virtual std::vector<std::vector<Detection>> detect(
+      std::span<const Image> images, std::span<const DetectParams> params) const = 0;
 
   // The model's metadata, completed by what was inferred from shapes and options (for models
   // without yoloxrt metadata has_yoloxrt_metadata stays false but the other fields are filled).

@@ -59,7 +59,7 @@ struct ModelMetadata {
   ResizePolicy resize = ResizePolicy::kCrop;  // recommended pre-processing
   int default_height = 384;                   // recommended input size
   int default_width = 384;
-  std::string source_sha256;  // of the checkpoint the model was exported from
+  std::string source_sha256;       // of the checkpoint the model was exported from
   std::optional<NmsSettings> nms;  // set iff output_format is kEndToEnd
 
   // Serialises into ONNX metadata_props key/value pairs (keys are prefixed "yoloxrt.").

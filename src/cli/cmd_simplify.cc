@@ -169,8 +169,8 @@ void run_simplify(const SimplifyArgs& args) {
     }
     for (const auto& d : cmp.outputs)
       std::printf("  output %s %s: max |diff| %.3g, max |ref| %.3g, relative %.3g\n",
-                  d.name.c_str(), core::shape_to_string(d.shape).c_str(), d.max_abs_diff, d.max_abs_ref,
-                  d.rel_diff);
+                  d.name.c_str(), core::shape_to_string(d.shape).c_str(), d.max_abs_diff,
+                  d.max_abs_ref, d.rel_diff);
     std::printf(
         "  check took %.2f s; relative diff = max|orig - simplified| / max|orig| per output\n",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());

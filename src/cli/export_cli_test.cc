@@ -229,7 +229,8 @@ TEST(ExportCli, EndToEndRefusals) {
   const fs::path pth = fx / "megvii-nano" / "yolox_nano.pth";
   for (const char* flags : {"--nms --raw", "--nms --output-format megvii-decoded", "--per-class",
                             "--nms --nms-conf 1.5", "--nms --max-det 0"}) {
-    const auto r = run_command(yx() + " export " + q(pth) + " -o " + q(tmp / "x.onnx") + " " + flags);
+    const auto r =
+        run_command(yx() + " export " + q(pth) + " -o " + q(tmp / "x.onnx") + " " + flags);
     EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.err;
   }
   EXPECT_FALSE(fs::exists(tmp / "x.onnx"));

@@ -155,8 +155,7 @@ TEST(SimplifyCli, BadInputShapeIsInvalidArgument) {
   auto r = simplify(in, out, "--input-shape x:1,2,3");  // rank mismatch
   EXPECT_EQ(r.exit_code, 2) << r.err;
   // The library states the problem, the CLI names its flag.
-  EXPECT_NE(r.err.find("--input-shape: input 'x' has rank"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("--input-shape: input 'x' has rank"), std::string::npos) << r.err;
   r = simplify(in, out, "--input-shape nope:2");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = simplify(in, out, "--input-shape x:abc");

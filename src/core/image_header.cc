@@ -180,19 +180,16 @@ struct FormatEntry {
 };
 
 const FormatEntry kFormats[] = {
-    {{"jpeg", "JPEG", true},
-     [](Bytes b) { return starts_with(b, "\xFF\xD8\xFF", 3); },
-     jpeg},
-    {{"png", "PNG", true},
-     [](Bytes b) { return starts_with(b, "\x89PNG\r\n\x1a\n", 8); },
-     png},
+    {{"jpeg", "JPEG", true}, [](Bytes b) { return starts_with(b, "\xFF\xD8\xFF", 3); }, jpeg},
+    {{"png", "PNG", true}, [](Bytes b) { return starts_with(b, "\x89PNG\r\n\x1a\n", 8); }, png},
     {{"bmp", "BMP", true}, [](Bytes b) { return starts_with(b, "BM", 2); }, bmp},
     {{"tiff", "TIFF", true},
      [](Bytes b) { return starts_with(b, "II*\0", 4) || starts_with(b, "MM\0*", 4); },
      [](Bytes b) { return b.size() >= 8 ? tiff(b) : std::nullopt; }},
     {{"webp", "WebP", true},
      [](Bytes b) {
-       return starts_with(b, "RIFF", 4) && b.size() >= 12 && std::memcmp(b.data() + 8, "WEBP", 4) == 0;
+       return starts_with(b, "RIFF", 4) && b.size() >= 12 &&
+              std::memcmp(b.data() + 8, "WEBP", 4) == 0;
      },
      webp},
     {{"pnm", "PNM", true}, is_pnm, pnm},
@@ -231,9 +228,9 @@ const ImageFormat* identify_image_format(std::span<const uint8_t> bytes) {
 std::string decodable_image_formats() {
   std::vector<const char*> names;
   for (const FormatEntry& e : kFormats)
-    if (e.format.decodable &&
-        std::none_of(names.begin(), names.end(),
-                     [&](const char* n) { return std::strcmp(n, e.format.display) == 0; }))
+    if (e.format.decodable && std::none_of(names.begin(), names.end(), [&](const char* n) {
+          return std::strcmp(n, e.format.display) == 0;
+        }))
       names.push_back(e.format.display);
   std::string out;
   for (size_t i = 0; i < names.size(); ++i)

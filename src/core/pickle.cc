@@ -669,9 +669,8 @@ void convert_to_float32(StorageDtype dtype, const uint8_t* src, size_t count, si
       }
       return;
     default:
-      throw Error(
-          ErrorKind::kInvalidArgument,
-          "convert_to_float32: " + storage_dtype_name(dtype) + " is not a float type");
+      throw Error(ErrorKind::kInvalidArgument,
+                  "convert_to_float32: " + storage_dtype_name(dtype) + " is not a float type");
   }
 }
 

@@ -2,7 +2,8 @@
 //
 // Parameters are named canonically with the cjm family's names; a Megvii state dict is renamed into
 // them (and its Focus stem weight permuted) by canonicalize_state_dict, so a single graph builder
-// serves both families (docs/ARCHITECTURE.md, "Adding a checkpoint layout"). Depthwise-separable blocks (Megvii nano) add `.dconv` and
+// serves both families (docs/ARCHITECTURE.md, "Adding a checkpoint layout"). Depthwise-separable
+// blocks (Megvii nano) add `.dconv` and
 // `.pconv` sub-blocks under the canonical name of the block they replace.
 #pragma once
 

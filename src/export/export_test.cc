@@ -161,8 +161,7 @@ TEST(ExportVariants, LegacyMegviiDefaultSizeFollowsTheModelType) {
   auto arch = *exporter::architecture_for_type("yolox_tiny");
   arch.num_classes = 2;
   TempDir tmp;
-  const fs::path pth =
-      testing::write_random_checkpoint(tmp.path(), "w", arch, Family::kMegvii, 3);
+  const fs::path pth = testing::write_random_checkpoint(tmp.path(), "w", arch, Family::kMegvii, 3);
   ExportOptions o;
   o.legacy = true;
   o.depth = 0.33;
@@ -501,8 +500,8 @@ TEST(ExportWarnings, CocoNamesWarnOnlyForCjm) {
   EXPECT_EQ(megvii.metadata.class_names.size(), 80u);
   EXPECT_FALSE(has_warning(megvii, "colormap"));
   o.model_type = "yolox_nano";
-  const ExportedModel cjm = export_model(
-      testing::write_random_checkpoint(tmp.path(), "cjm", arch, Family::kCjm, 4), o);
+  const ExportedModel cjm =
+      export_model(testing::write_random_checkpoint(tmp.path(), "cjm", arch, Family::kCjm, 4), o);
   EXPECT_EQ(cjm.metadata.class_names, megvii.metadata.class_names);
   EXPECT_TRUE(has_warning(cjm, "80 COCO class names"));
 }

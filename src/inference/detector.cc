@@ -95,8 +95,7 @@ class DetectorImpl final : public Detector {
                                      const DetectParams& p) const;
   // The row outputs of one Run (every format but end-to-end) -> results[indices[i]].
   void postprocess_outputs(const std::vector<Ort::Value>& outputs,
-                           const std::vector<size_t>& indices,
-                           const std::vector<ResizePlan>& plans,
+                           const std::vector<size_t>& indices, const std::vector<ResizePlan>& plans,
                            std::span<const DetectParams> params,
                            std::vector<std::vector<Detection>>& results) const;
   // Maps boxes back to the original image and drops those that clip to nothing.
@@ -152,8 +151,7 @@ std::vector<Detection> DetectorImpl::postprocess(const float* rows, size_t n, si
   return map_back(nms(std::move(dets), {p.iou, p.per_class, p.max_det}), plan);
 }
 
-std::vector<Detection> DetectorImpl::map_back(std::vector<Detection> dets,
-                                              const ResizePlan& plan) {
+std::vector<Detection> DetectorImpl::map_back(std::vector<Detection> dets, const ResizePlan& plan) {
   for (auto& d : dets) d.box = map_box_to_original(d.box, plan);
   // A box that lies wholly outside the image (in the letterbox padding, say) clips to nothing.
   std::erase_if(
@@ -210,8 +208,7 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
     for (size_t i = 0; i < indices.size(); ++i) {
       const auto& r = rows[i];
       const DetectParams p = params_for(params, indices[i]);
-      auto dets =
-          decode_end_to_end_output(r.num_dets, r.boxes, r.scores, r.classes, r.k, p.conf);
+      auto dets = decode_end_to_end_output(r.num_dets, r.boxes, r.scores, r.classes, r.k, p.conf);
       if (p.max_det && dets.size() > p.max_det) dets.resize(p.max_det);
       results[indices[i]] = map_back(std::move(dets), plans[indices[i]]);
     }

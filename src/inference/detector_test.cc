@@ -143,7 +143,8 @@ TEST(DetectorFixture, PerImageParamsEqualDetectorsOpenedWithThem) {
   ASSERT_GT(expect_loose.size(), expect_strict.size());
   const Image images[] = {img.view(), img.view()};
   const DetectParams params[] = {{0.5f, 0.45f, false, 2}, {0.1f, 0.45f, false, 300}};
-  const auto got = det->detect(std::span<const Image>(images), std::span<const DetectParams>(params));
+  const auto got =
+      det->detect(std::span<const Image>(images), std::span<const DetectParams>(params));
   ASSERT_EQ(got.size(), 2u);
   auto same = [](const std::vector<Detection>& a, const std::vector<Detection>& b) {
     ASSERT_EQ(a.size(), b.size());

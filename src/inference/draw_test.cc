@@ -136,9 +136,9 @@ TEST(PlaceLabels, IdenticalBoxesGetTheirLabelsOnDifferentSides) {
   EXPECT_EQ(r[1].y0, 52);   // inside, at the top
   EXPECT_EQ(r[2].y0, 150);  // below
   // A fifth identical box has no free place left: its label still stays inside the image.
-  const auto crowded = detail::place_labels(std::vector<PixelRect>(5, PixelRect{50, 50, 150, 150}),
-                                            std::vector<PixelRect>(5, PixelRect{0, 0, 80, 20}),
-                                            300, 300, 2);
+  const auto crowded =
+      detail::place_labels(std::vector<PixelRect>(5, PixelRect{50, 50, 150, 150}),
+                           std::vector<PixelRect>(5, PixelRect{0, 0, 80, 20}), 300, 300, 2);
   EXPECT_GE(crowded[4].y0, 0);
   EXPECT_LE(crowded[4].y1, 300);
 }

@@ -54,7 +54,6 @@ bool jpeg_truncated(const std::vector<uint8_t>& b) {
   return true;
 }
 
-
 ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string& name,
                             uint64_t max_pixels, int reduction) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
@@ -173,11 +172,10 @@ std::vector<std::filesystem::path> list_image_files(const std::filesystem::path&
                                                     std::vector<std::filesystem::path>* others) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw Error(ErrorKind::kNotFound, "not a folder", dir.string());
+  if (!fs::is_directory(dir, ec)) throw Error(ErrorKind::kNotFound, "not a folder", dir.string());
   std::vector<fs::path> found, rest;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied,
-                                                  ec);
+  for (auto it =
+           fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     (is_image_extension(it->path()) ? found : rest).push_back(it->path());

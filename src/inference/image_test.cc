@@ -96,8 +96,8 @@ TEST(DecodeImage, JpegTwoThousandSizeIsCheckedBeforeDecoding) {
   EXPECT_EQ(raw.kind(), ErrorKind::kUnsupported);
   EXPECT_NE(raw.message().find("20000x20000"), std::string::npos) << raw.what();
   // The same codestream inside a JP2 file (signature, ftyp and jp2c boxes), and a tiny limit.
-  const std::string jp2 = std::string("\0\0\0\x0CjP  \r\n\x87\n", 12) + be32(20) + "ftyp" +
-                          "jp2 " + be32(0) + "jp2 " + be32(0) + "jp2c" + j2k_header(64, 48);
+  const std::string jp2 = std::string("\0\0\0\x0CjP  \r\n\x87\n", 12) + be32(20) + "ftyp" + "jp2 " +
+                          be32(0) + "jp2 " + be32(0) + "jp2c" + j2k_header(64, 48);
   const Error boxed = decode_failure(bytes_of(jp2), 64 * 48 - 1);
   EXPECT_EQ(boxed.kind(), ErrorKind::kUnsupported);
   EXPECT_NE(boxed.message().find("64x48"), std::string::npos) << boxed.what();
@@ -137,7 +137,8 @@ TEST(DecodeImage, EncodedJpegTwoThousandRoundTrips) {
 
 // GIF's size is read from its header, but OpenCV 4.6 has no GIF decoder: say so.
 TEST(DecodeImage, GifIsUnsupportedNotCorrupt) {
-  const Error e = decode_failure({'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0}, kDefaultMaxImagePixels);
+  const Error e =
+      decode_failure({'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0}, kDefaultMaxImagePixels);
   EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
   EXPECT_NE(e.message().find("GIF"), std::string::npos) << e.what();
 }

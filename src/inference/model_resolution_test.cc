@@ -9,7 +9,7 @@ namespace yoloxrt::detail {
 namespace {
 
 ModelInfo signature(const std::string& input_name, std::vector<int64_t> in_shape,
-                  std::vector<int64_t> out_shape) {
+                    std::vector<int64_t> out_shape) {
   ModelInfo io;
   io.inputs.push_back({input_name, "float32", std::move(in_shape), {}});
   io.outputs.push_back({"output", "float32", std::move(out_shape), {}});

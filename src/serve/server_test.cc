@@ -201,8 +201,9 @@ TEST_F(ServeTest, HealthAndMetadataEndpoints) {
 TEST_F(ServeTest, DetectEqualsDetectCli) {
   const fs::path model = *fixtures_ / "megvii-nano" / "yolox_nano.onnx";
   const fs::path photo = *fixtures_ / "megvii-nano" / "dog.jpg";
-  const auto cli = testing::run_command(testing::cli_path() + " detect '" + model.string() + "' '" +
-                                        photo.string() + "' --conf 0.1 --threads 1 --no-draw --json - -q");
+  const auto cli =
+      testing::run_command(testing::cli_path() + " detect '" + model.string() + "' '" +
+                           photo.string() + "' --conf 0.1 --threads 1 --no-draw --json - -q");
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
   json expected = json::parse(cli.out);
   expected.erase("image");
