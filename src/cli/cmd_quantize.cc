@@ -25,6 +25,9 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
       ->check(CLI::IsMember({"int8", "float"}));
   c->add_flag("!--no-depthwise", q.depthwise, "keep depthwise convolutions in float");
   c->add_flag("--quantize-stem", q.stem, "the first convolution in int8 too (default: float)");
+  c->add_option("--float-leading", q.float_leading,
+                "keep the first N convolutions (stem included) in float; 9 on YOLOX-Nano")
+      ->check(CLI::NonNegativeNumber);
   c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
 }
 
@@ -40,6 +43,7 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   o.qdq.quantize_silu = q.silu != "float";
   o.qdq.quantize_depthwise = q.depthwise;
   o.qdq.quantize_stem = q.stem;
+  o.qdq.float_leading_convs = q.float_leading;
   o.threads = q.threads;
   o.warn = [](const std::string& m) { std::fprintf(stderr, "yoloxrt: warning: %s\n", m.c_str()); };
   auto bar = std::make_shared<ProgressBar>(q.calib_count, !quiet && isatty(fileno(stderr)));

@@ -123,12 +123,16 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
     return op == "Sigmoid" || op == "Concat" || op == "MaxPool" || op == "Resize";
   };
   for (const auto& n : g.node()) any_conv |= conv_weight(n) != nullptr;
-  if (!options.quantize_stem)
-    for (const auto& n : g.node())
-      if (conv_weight(n)) {
-        excluded.insert(n.name());  // the first conv in graph order reads the (pre-processed) input
-        break;
-      }
+  // The first conv in graph order reads the (pre-processed) input: the stem.
+  const int leading_float = std::max(options.float_leading_convs, options.quantize_stem ? 0 : 1);
+  int leading_seen = 0;
+  for (const auto& n : g.node()) {
+    if (leading_seen >= leading_float) break;
+    if (conv_weight(n)) {
+      excluded.insert(n.name());
+      ++leading_seen;
+    }
+  }
   if (!any_conv)
     throw Error(ErrorKind::kUnsupported,
                 "the model has no Conv with a constant float weight: nothing to quantize");

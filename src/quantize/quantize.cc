@@ -91,6 +91,7 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
       {"silu", options.qdq.quantize_silu ? "int8" : "float"},
       {"stem", options.qdq.quantize_stem ? "int8" : "float"},
       {"depthwise", options.qdq.quantize_depthwise ? "int8" : "float"},
+      {"float_leading_convs", options.qdq.float_leading_convs},
       {"format", "QDQ"},
       {"yoloxrt_version", version_string()},
   };
