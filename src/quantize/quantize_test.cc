@@ -333,6 +333,26 @@ TEST(Quantize, ExcludeKeepsConvFloat) {
   }
 }
 
+TEST(Quantize, FloatLeadingConvsKeepsTheFirstConvsFloat) {
+  const auto& all = quantized().report.plan.conv_nodes;  // default: only the stem float
+  ASSERT_GT(all.size(), 5u);
+  const auto bytes = read_file_bytes(tiny().model);
+  const std::string_view b(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  QdqOptions o;
+  o.float_leading_convs = 4;  // the stem and the next three convs
+  const QdqPlan p = plan_qdq(b, o);
+  ASSERT_EQ(p.conv_nodes.size() + 3, all.size());
+  // Exactly the first three int8 convs of the default plan went float, the rest kept their order.
+  EXPECT_TRUE(std::equal(p.conv_nodes.begin(), p.conv_nodes.end(), all.begin() + 3));
+  EXPECT_LT(p.calibration_tensors.size(), quantized().report.plan.calibration_tensors.size());
+  // quantize_stem with 0 leading float convs quantizes the stem; 1 is the default.
+  o.float_leading_convs = 1;
+  EXPECT_EQ(plan_qdq(b, o).conv_nodes, all);
+  o.float_leading_convs = 0;
+  o.quantize_stem = true;
+  EXPECT_EQ(plan_qdq(b, o).conv_nodes.size(), all.size() + 1);
+}
+
 TEST(Quantize, Refusals) {
   TempDir tmp;
   QuantizeOptions o;
