@@ -67,10 +67,10 @@ struct PipelineItem {
                   // pixels; `frame` = the number of frames read; `error` set if reading failed
   };
   Kind kind = Kind::kImage;
-  size_t input = 0;                      // index into the inputs
+  size_t input = 0;                       // index into the inputs
   const PipelineInput* source = nullptr;  // &inputs[input]
-  int64_t frame = -1;                    // kFrame: 0-based frame index
-  double fps = 0;                        // kFrame / kEndOfVideo: the video's frame rate (0: unknown)
+  int64_t frame = -1;                     // kFrame: 0-based frame index
+  double fps = 0;  // kFrame / kEndOfVideo: the video's frame rate (0: unknown)
 
   // The decoded pixels (empty for kEndOfVideo and for failed items). Under fast_decode these are
   // the reduced image: image.width() may be width / 2, / 4 or / 8.
@@ -101,11 +101,11 @@ struct PipelineCallbacks {
 };
 
 struct PipelineStats {
-  uint64_t images = 0;    // kImage items delivered without error
-  uint64_t frames = 0;    // kFrame items delivered without error
-  uint64_t failed = 0;    // items delivered with an error (a failed video counts once)
-  uint64_t batches = 0;   // Detector::detect calls
-  uint64_t wall_ns = 0;   // run_pipeline, start to end
+  uint64_t images = 0;   // kImage items delivered without error
+  uint64_t frames = 0;   // kFrame items delivered without error
+  uint64_t failed = 0;   // items delivered with an error (a failed video counts once)
+  uint64_t batches = 0;  // Detector::detect calls
+  uint64_t wall_ns = 0;  // run_pipeline, start to end
   // CPU time of each stage, summed over its threads (infer includes ONNX Runtime's own threads
   // only when intra-op threads = 1, i.e. when Run runs on the calling thread).
   uint64_t decode_ns = 0, infer_ns = 0, process_ns = 0, deliver_ns = 0;

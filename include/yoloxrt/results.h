@@ -25,9 +25,9 @@ namespace yoloxrt {
 
 // One image's (or one video frame's) detections, as the detect JSON describes them.
 struct ImageResult {
-  std::string image;              // the input as the user named it (a path, or a request name)
-  std::optional<int64_t> frame;   // 0-based frame index for video frames; absent for images
-  int width = 0, height = 0;      // the original image's size in pixels
+  std::string image;                  // the input as the user named it (a path, or a request name)
+  std::optional<int64_t> frame;       // 0-based frame index for video frames; absent for images
+  int width = 0, height = 0;          // the original image's size in pixels
   std::vector<Detection> detections;  // boxes xyxy in original-image pixels (Detector::detect)
   // Tracking (yoloxrt track): empty, or one track id per detection; each record then starts
   // with "track_id".
@@ -44,12 +44,12 @@ std::string display_image_name(const std::string& image);
 //    "detections": [{["track_id": T,] "label": class_label(class_names, id), "class_id": id,
 //                    "score": s, "box": [x1, y1, x2, y2]}, ...]}
 // Detections keep their order (Detector::detect returns them by descending score).
-std::string detection_json(const ImageResult& result,
-                           const std::vector<std::string>& class_names);
+std::string detection_json(const ImageResult& result, const std::vector<std::string>& class_names);
 
-// --- COCO results ---------------------------------------------------------------------------------
-// COCO's result format: one object per detection {"image_id", "category_id", "bbox": [x, y, w,
-// h], "score"} (bbox top-left + size in original pixels), the list pycocotools' loadRes reads.
+// --- COCO results
+// --------------------------------------------------------------------------------- COCO's result
+// format: one object per detection {"image_id", "category_id", "bbox": [x, y, w, h], "score"} (bbox
+// top-left + size in original pixels), the list pycocotools' loadRes reads.
 
 // COCO's category ids of the 80 COCO classes in YOLOX's (and coco_class_names()') order: the 2017
 // annotation files skip some ids (class 11 "stop sign" is category 13, class 79 is 90).
@@ -74,10 +74,11 @@ int64_t coco_image_id(const std::string& image, size_t index);
 std::string coco_results_json(const ImageResult& result, int64_t image_id,
                               const CocoCategoryMap& categories);
 
-// --- MOTChallenge ---------------------------------------------------------------------------------
-// A MOTChallenge row "frame,id,x,y,w,h,score,...": frame from 1, (x, y) the box's top-left corner
-// and (w, h) its size in pixels, double precision (trackers work in double). Detection files
-// (det.txt) have id -1; track files the track id. The reader is yoloxrt/mot.h's.
+// --- MOTChallenge
+// --------------------------------------------------------------------------------- A MOTChallenge
+// row "frame,id,x,y,w,h,score,...": frame from 1, (x, y) the box's top-left corner and (w, h) its
+// size in pixels, double precision (trackers work in double). Detection files (det.txt) have id -1;
+// track files the track id. The reader is yoloxrt/mot.h's.
 struct MotRow {
   int frame = 0;
   int id = -1;
@@ -89,7 +90,8 @@ struct MotRow {
 // decimals and the score to 6 (what ByteTrack's reference tracks print).
 std::string format_mot_rows(std::span<const MotRow> rows);
 
-// --- writers --------------------------------------------------------------------------------------
+// --- writers
+// --------------------------------------------------------------------------------------
 enum class ResultsFormat {
   kJson,       // one JSON array of detection_json objects, one object per line
   kJsonLines,  // detection_json objects, one per line (JSON Lines)
@@ -104,7 +106,7 @@ class ResultsWriter {
  public:
   struct Options {
     std::vector<std::string> class_names;  // labels of kJson / kJsonLines records
-    CocoCategoryMap categories;             // kCoco only
+    CocoCategoryMap categories;            // kCoco only
   };
   // Throws Error(kIo) naming `path` if the temporary cannot be created (missing folder, ...).
   static std::unique_ptr<ResultsWriter> open(const std::filesystem::path& path,

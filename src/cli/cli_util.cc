@@ -53,10 +53,10 @@ std::string human_bytes(double bytes) {
 }
 
 void ProgressBar::update(size_t done, const std::filesystem::path& current,
-                         std::optional<uint64_t> items) {
+                         std::optional<uint64_t> count) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (items || !rate_unit_.empty()) {
+  if (count) {
     if (done < total_ && now - last_ < std::chrono::milliseconds(50)) return;
     last_ = now;
   }
@@ -67,12 +67,11 @@ void ProgressBar::update(size_t done, const std::filesystem::path& current,
   std::string name = current.filename().string();
   if (name.size() > 40) name = name.substr(0, 37) + "...";
   std::string rate;
-  if (items || !rate_unit_.empty()) {
-    const double s = std::chrono::duration<double>(now - start_).count();
-    const double count = static_cast<double>(items ? *items : done);
+  if (!rate_unit_.empty()) {
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double n = static_cast<double>(count ? *count : done);
     char buf[64];
-    std::snprintf(buf, sizeof buf, " %6.1f %s/s", s > 0 ? count / s : 0.0,
-                  rate_unit_.empty() ? "images" : rate_unit_.c_str());
+    std::snprintf(buf, sizeof buf, " %.1f %s/s", secs > 0 ? n / secs : 0.0, rate_unit_.c_str());
     rate = buf;
   }
   std::fprintf(stderr, "\r[%s] %zu/%zu%s %-40s", bar.c_str(), done, total_, rate.c_str(),

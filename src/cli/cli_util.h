@@ -3,10 +3,10 @@
 
 #include <array>
 #include <chrono>
-#include <cstdint>
-#include <optional>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,15 +25,15 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
 std::string human_bytes(double bytes);
 
 // A one-line progress bar on stderr ("[=====     ] 3/10 name"), redrawn in place; silent when not
-// enabled (callers pass !quiet && isatty(stderr)). With show_rate("frames"), or given `items` (images
-// or frames processed so far), it also shows their rate since construction ("23.4 images/s") and
+// enabled (callers pass !quiet && isatty(stderr)).
+// With show_rate("frames") it also prints the rate since construction ("31.4 frames/s") of `done`,
+// or of `count` when given (frames of a video while `done` counts inputs); with a `count` it
 // redraws at most every 50 ms until done == total.
 class ProgressBar {
  public:
-  ProgressBar(size_t total, bool enabled)
-      : total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ProgressBar(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
   void update(size_t done, const std::filesystem::path& current,
-              std::optional<uint64_t> items = std::nullopt);
+              std::optional<uint64_t> count = std::nullopt);
   void finish();  // ends the line
   bool enabled() const { return enabled_; }
   void set_total(size_t total) { total_ = total; }
@@ -43,7 +43,7 @@ class ProgressBar {
   size_t total_;
   bool enabled_;
   std::string rate_unit_;
-  std::chrono::steady_clock::time_point start_, last_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_;
 };
 
 // "a,b,,c" -> {"a", "b", "c"} (empty items dropped).

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -113,6 +111,7 @@ class DetectRun {
     names_ = det.metadata().class_names;
     colors_ = det.metadata().colors;
     draw_.font_path = a.font;
+    progress_.show_rate("images");  // video frames count as images
     // Written as results arrive, so memory stays bounded; renamed into place by finish().
     if (!a.json_path.empty() && a.json_path != "-")
       json_ = ResultsWriter::open(a.json_path, ResultsFormat::kJson, {names_, {}});
@@ -141,7 +140,8 @@ class DetectRun {
     }
     it.image = ImageBuffer();  // encoded: free the pixels before the (slow, fsync'ed) write
     fs::create_directories(out.parent_path().empty() ? "." : out.parent_path());
-    write_file_atomic(out, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    write_file_atomic(out,
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
 
   // The calling thread, in input order.

@@ -73,9 +73,10 @@ TEST(DetectCli, JsonLineFormat) {
   const fs::path dog = fx / "megvii-nano" / ".." / "megvii-nano" / "." / "dog.jpg";
   const auto r = run_command(detect_cmd(fx) + q(dog) + " --conf 0.3 --no-draw --json -");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string want_prefix = "{\"image\":\"" + (fx / "megvii-nano" / "dog.jpg").lexically_normal().string() +
-                                  "\",\"width\":768,\"height\":576,\"detections\":[{\"label\":\"dog\","
-                                  "\"class_id\":16,\"score\":0.85";
+  const std::string want_prefix =
+      "{\"image\":\"" + (fx / "megvii-nano" / "dog.jpg").lexically_normal().string() +
+      "\",\"width\":768,\"height\":576,\"detections\":[{\"label\":\"dog\","
+      "\"class_id\":16,\"score\":0.85";
   EXPECT_EQ(r.out.substr(0, want_prefix.size()), want_prefix) << r.out;
   // No double noise: every number has at most 9 significant digits.
   const json j = json::parse(r.out);
@@ -106,9 +107,9 @@ TEST(DetectCli, BatchAndThreadsGiveTheSameJson) {
   std::string outs[2];
   int k = 0;
   for (const char* flags : {" --threads 1 --batch 1 --io-threads 1", " --batch 3 --io-threads 2"}) {
-    const auto r = run_command(cli_path() + " detect " + q(tmp / "nano.onnx") + " " + q(tmp / "in") +
-                               flags + " --size 256 -q -o " + q(tmp / ("out" + std::to_string(k))) +
-                               " --json -");
+    const auto r =
+        run_command(cli_path() + " detect " + q(tmp / "nano.onnx") + " " + q(tmp / "in") + flags +
+                    " --size 256 -q -o " + q(tmp / ("out" + std::to_string(k))) + " --json -");
     EXPECT_EQ(r.exit_code, 10) << r.err;  // one input failed
     EXPECT_NE(r.err.find("2zbroken.jpg"), std::string::npos) << r.err;
     outs[k++] = r.out;

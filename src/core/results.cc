@@ -55,8 +55,7 @@ std::string display_image_name(const std::string& image) {
   return s.empty() ? "." : s;
 }
 
-std::string detection_json(const ImageResult& result,
-                           const std::vector<std::string>& class_names) {
+std::string detection_json(const ImageResult& result, const std::vector<std::string>& class_names) {
   ojson j;
   j["image"] = display_image_name(result.image);
   if (result.frame) j["frame"] = *result.frame;

@@ -1,8 +1,8 @@
 #include "yoloxrt/results.h"
 
 #include <filesystem>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -49,10 +49,11 @@ TEST(Results, DetectionJsonKeyOrderAndShortestFloats) {
   std::vector<std::string> coco = names;
   coco[16] = "dog";
   const std::string s = detection_json(sample(), coco);
-  EXPECT_EQ(s,
-            R"({"image":"shared/dog.jpg","width":768,"height":576,"detections":[)"
-            R"({"label":"dog","class_id":16,"score":0.1,"box":[133.5,407.9999,310.0,541.25]},)"
-            R"({"label":"class 90","class_id":90,"score":0.8765432,"box":[0.33333334,2.0,3.0,4.0]}]})");
+  EXPECT_EQ(
+      s,
+      R"({"image":"shared/dog.jpg","width":768,"height":576,"detections":[)"
+      R"({"label":"dog","class_id":16,"score":0.1,"box":[133.5,407.9999,310.0,541.25]},)"
+      R"({"label":"class 90","class_id":90,"score":0.8765432,"box":[0.33333334,2.0,3.0,4.0]}]})");
   // Every printed number reads back as the same float32.
   const auto j = nlohmann::json::parse(s);
   EXPECT_EQ(j["detections"][0]["box"][1].get<float>(), 407.9999084472656f);
@@ -106,10 +107,11 @@ TEST(Results, CocoImageIds) {
 TEST(Results, CocoResultsJson) {
   const auto ids = coco80_category_ids();
   const std::string s = coco_results_json(sample(), 42, {{ids.begin(), ids.end()}});
-  EXPECT_EQ(s,
-            R"({"image_id":42,"category_id":18,"bbox":[133.5,407.9999,176.5,133.25009],"score":0.1})"
-            ",\n"
-            R"({"image_id":42,"category_id":90,"bbox":[0.33333334,2.0,2.6666667,2.0],"score":0.8765432})");
+  EXPECT_EQ(
+      s,
+      R"({"image_id":42,"category_id":18,"bbox":[133.5,407.9999,176.5,133.25009],"score":0.1})"
+      ",\n"
+      R"({"image_id":42,"category_id":90,"bbox":[0.33333334,2.0,2.6666667,2.0],"score":0.8765432})");
   EXPECT_EQ(coco_results_json(ImageResult{}, 1, {}), "");
 }
 
@@ -147,7 +149,7 @@ TEST(Results, WritersProduceValidFilesAtomically) {
       EXPECT_EQ(j[1]["image"], "000000000007.jpg");
       EXPECT_EQ(j[2]["detections"].size(), 2u);
     } else {
-      ASSERT_EQ(j.size(), 4u);  // two detections in each sample, none in `empty`
+      ASSERT_EQ(j.size(), 4u);         // two detections in each sample, none in `empty`
       EXPECT_EQ(j[0]["image_id"], 3);  // "dog" is not numeric: its index
       EXPECT_EQ(j[3]["image_id"], 5);
       EXPECT_EQ(j[0]["category_id"], 16);  // identity map
@@ -185,9 +187,10 @@ TEST(Results, TrackIdsLeadEachRecord) {
   r.height = 240;
   r.detections.push_back({{10.f, 20.f, 30.f, 60.f}, 0, 0.5f});
   r.track_ids = {7};
-  EXPECT_EQ(detection_json(r, {"person"}),
-            R"({"image":"clip.mp4","frame":4,"width":420,"height":240,"detections":[)"
-            R"({"track_id":7,"label":"person","class_id":0,"score":0.5,"box":[10.0,20.0,30.0,60.0]}]})");
+  EXPECT_EQ(
+      detection_json(r, {"person"}),
+      R"({"image":"clip.mp4","frame":4,"width":420,"height":240,"detections":[)"
+      R"({"track_id":7,"label":"person","class_id":0,"score":0.5,"box":[10.0,20.0,30.0,60.0]}]})");
 }
 
 TEST(Results, MotRowsFormatAsMotChallengeResults) {

@@ -99,10 +99,10 @@ ImageBuffer decode_image(const std::vector<uint8_t>& bytes, const std::string& n
 ImageBuffer decode_image_scaled(const std::vector<uint8_t>& bytes, const std::string& name,
                                 int reduction, uint64_t max_pixels) {
   if (reduction != 1 && reduction != 2 && reduction != 4 && reduction != 8)
-    throw Error(ErrorKind::kInvalidArgument,
-                "decode_image_scaled: reduction must be 1, 2, 4 or 8, got " +
-                    std::to_string(reduction),
-                name);
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        "decode_image_scaled: reduction must be 1, 2, 4 or 8, got " + std::to_string(reduction),
+        name);
   // Only libjpeg scales while decoding; OpenCV would decode other formats fully and resize.
   const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
   return decode_image_at(bytes, name, max_pixels, jpeg ? reduction : 1);

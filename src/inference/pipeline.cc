@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <condition_variable>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <memory>
@@ -334,9 +334,9 @@ class Pipeline {
     int reduction = 1, w0 = 0, h0 = 0;
     if (o_.fast_decode) {
       // JPEG sides are at most 65535; the pixel limit is checked by the decode below.
-      if (const auto h = read_image_header(bytes);
-          h && std::string_view(h->format) == "jpeg" && h->width > 0 && h->height > 0 &&
-          h->width <= 65535 && h->height <= 65535) {
+      if (const auto h = read_image_header(bytes); h && std::string_view(h->format) == "jpeg" &&
+                                                   h->width > 0 && h->height > 0 &&
+                                                   h->width <= 65535 && h->height <= 65535) {
         w0 = static_cast<int>(h->width);
         h0 = static_cast<int>(h->height);
         reduction = reduction_for(w0, h0);

@@ -257,9 +257,10 @@ TEST(Pipeline, VideoFramesInOrderThenEnd) {
   size_t frame = 0;
   cb.deliver = [&](PipelineItem& it) {
     using K = PipelineItem::Kind;
-    seen.push_back(std::to_string(it.input) + (it.kind == K::kFrame        ? "f"
-                                               : it.kind == K::kEndOfVideo ? "e"
-                                                                           : "i") +
+    seen.push_back(std::to_string(it.input) +
+                   (it.kind == K::kFrame        ? "f"
+                    : it.kind == K::kEndOfVideo ? "e"
+                                                : "i") +
                    (it.error ? "!" : ""));
     if (it.kind == K::kFrame) {
       EXPECT_EQ(it.frame, static_cast<int64_t>(frame));
@@ -277,8 +278,8 @@ TEST(Pipeline, VideoFramesInOrderThenEnd) {
   PipelineOptions o;
   o.batch = 3;
   const PipelineStats s = run_pipeline(*det, inputs, o, cb);
-  EXPECT_EQ(seen, (std::vector<std::string>{"0f", "0f", "0f", "0f", "0f", "0f", "0e", "1i",
-                                            "2e!"}));
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"0f", "0f", "0f", "0f", "0f", "0f", "0e", "1i", "2e!"}));
   EXPECT_EQ(s.frames, 6u);
   EXPECT_EQ(s.images, 1u);
   EXPECT_EQ(s.failed, 1u);
