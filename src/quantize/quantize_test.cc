@@ -261,6 +261,60 @@ TEST(Quantize, WeightsInt8PerChannelDecodeFloat) {
   EXPECT_EQ(predictor_scales.size(), 6u);  // obj and cls at 3 levels, each its own scale
 }
 
+// Every Q/DQ pair carries the parameters of its own tensor's calibrated range: calibration is
+// deterministic, so calibrating again gives the ranges quantize_model used.
+TEST(Quantize, EachPairMatchesItsTensorsCalibratedRange) {
+  const Quantized& q = quantized();
+  QuantizeOptions o;
+  o.threads = 1;
+  const auto images = calibration_images(tiny().calib, o.calib_count);
+  const CalibrationResult c = calibrate(tiny().model, q.report.plan.calibration_tensors, images, o);
+  const onnx::ModelProto m = read_model(q.path);
+  const auto& g = m.graph();
+  std::map<std::string, const onnx::TensorProto*> inits;
+  for (const auto& t : g.initializer()) inits[t.name()] = &t;
+  std::map<std::string, const onnx::NodeProto*> producer, quantizer;
+  std::set<std::string> sigmoid_inputs;
+  for (const auto& n : g.node()) {
+    for (const auto& out : n.output()) producer[out] = &n;
+    if (n.op_type() == "QuantizeLinear") quantizer[n.input(0)] = &n;
+    if (n.op_type() == "Sigmoid") sigmoid_inputs.insert(n.input(0));
+  }
+  int checked = 0, sigmoids = 0, aliases = 0;
+  for (const auto& [t, n] : quantizer) {
+    const float scale = *reinterpret_cast<const float*>(inits.at(n->input(1))->raw_data().data());
+    const int zp = static_cast<uint8_t>(inits.at(n->input(2))->raw_data().at(0));
+    const auto r = c.ranges.find(t);
+    if (r != c.ranges.end()) {
+      TensorRange want = r->second;
+      if (sigmoid_inputs.count(t + "/dq")) want.min = std::max(want.min, -6.f);  // SiLU floor
+      const QuantParams p = activation_quant_params(want, ActivationType::kUint8);
+      EXPECT_FLOAT_EQ(scale, p.scale) << t;
+      EXPECT_EQ(zp, p.zero_point) << t;
+      // The range the pair represents covers the calibrated one to within a step.
+      EXPECT_LE(-zp * scale, std::min(want.min, 0.f) + scale) << t;
+      EXPECT_GE((255 - zp) * scale, std::max(want.max, 0.f) - scale) << t;
+      ++checked;
+      continue;
+    }
+    const onnx::NodeProto* prod = producer.at(t);
+    if (prod->op_type() == "Sigmoid") {
+      EXPECT_FLOAT_EQ(scale, 1.f / 255.f) << t;
+      EXPECT_EQ(zp, 0) << t;
+      ++sigmoids;
+    } else {
+      ASSERT_TRUE(prod->op_type() == "MaxPool" || prod->op_type() == "Resize") << t;
+      // Same initializers as the input's pair (the input is "<x>/dq").
+      const std::string in = prod->input(0).substr(0, prod->input(0).size() - 3);
+      EXPECT_EQ(n->input(1), quantizer.at(in)->input(1)) << t;
+      ++aliases;
+    }
+  }
+  EXPECT_EQ(static_cast<size_t>(checked), c.ranges.size());
+  EXPECT_GT(sigmoids, 10);
+  EXPECT_GT(aliases, 0);
+}
+
 TEST(Quantize, MetadataKeptAndRecorded) {
   const auto before = props(read_model(tiny().model));
   const auto after = props(read_model(quantized().path));
