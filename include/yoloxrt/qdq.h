@@ -68,6 +68,9 @@ struct QdqPlan {
   std::vector<std::string> calibration_tensors;
   std::vector<std::string> graph_inputs;  // the subset of calibration_tensors that are graph inputs
   int region_nodes = 0;                   // nodes inside the int8 region (Convs included)
+  // Quantized tensors that leave the int8 region (read by a float node or a graph output), in
+  // graph order: for YOLOX the box/objectness/class predictor outputs the float decode reads.
+  std::vector<std::string> region_outputs;
 };
 
 // Decides what the rewrite will quantize. Throws Error (without a file; use with_file):

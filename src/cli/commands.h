@@ -31,6 +31,7 @@ struct QuantizeCliOptions {
   std::vector<std::string> exclude;
   bool per_tensor = false, depthwise = true, stem = false;
   int threads = 0, float_leading = 0;
+  size_t auto_float = 0, sensitivity_images = 4;
 };
 void add_quantize_options(CLI::App* c, QuantizeCliOptions& q);
 // Quantizes `model` into `out` and prints a summary unless `quiet`. Throws yoloxrt::Error.

@@ -280,6 +280,17 @@ QdqPlan plan_qdq(std::string_view model_bytes, const QdqOptions& options) {
   plan.calibration_tensors = a.calibration;
   plan.graph_inputs = a.graph_inputs;
   plan.region_nodes = static_cast<int>(a.region.size());
+  std::unordered_set<const NodeProto*> region(a.region.begin(), a.region.end());
+  std::unordered_set<std::string> graph_outputs;
+  for (const auto& o : model.graph().output()) graph_outputs.insert(o.name());
+  std::unordered_set<std::string> leaves;
+  for (const auto& n : model.graph().node())
+    if (!region.count(&n))
+      for (const auto& i : n.input()) leaves.insert(i);
+  for (const auto& t : a.quantized)
+    if ((leaves.count(t) || graph_outputs.count(t)) &&
+        std::find(a.graph_inputs.begin(), a.graph_inputs.end(), t) == a.graph_inputs.end())
+      plan.region_outputs.push_back(t);
   return plan;
 }
 
