@@ -407,6 +407,38 @@ TEST(Quantize, FloatLeadingConvsKeepsTheFirstConvsFloat) {
   EXPECT_EQ(plan_qdq(b, o).conv_nodes.size(), all.size() + 1);
 }
 
+TEST(Quantize, AutoFloatKeepsTheMostSensitiveConvsFloat) {
+  QuantizeOptions o;
+  o.threads = 1;
+  o.auto_float_convs = 2;
+  o.sensitivity_images = 1;
+  const fs::path out = tiny().dir / "tiny.auto.int8.onnx";
+  const QuantizeReport r = quantize_model(tiny().model, tiny().calib, out, o);
+  const auto& all = quantized().report.plan.conv_nodes;
+  ASSERT_EQ(r.sensitivity.size(), all.size());  // every int8 conv of the default plan measured
+  EXPECT_TRUE(std::is_sorted(r.sensitivity.begin(), r.sensitivity.end(),
+                             [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; }));
+  std::set<double> distinct;
+  for (const auto& s : r.sensitivity) {
+    EXPECT_TRUE(std::isfinite(s.sqnr_db)) << s.conv;
+    distinct.insert(s.sqnr_db);
+  }
+  EXPECT_GT(distinct.size(), all.size() / 2);  // measured, not a constant
+  ASSERT_EQ(r.auto_float.size(), 2u);
+  EXPECT_EQ(r.auto_float[0], r.sensitivity[0].conv);
+  EXPECT_EQ(r.auto_float[1], r.sensitivity[1].conv);
+  ASSERT_EQ(r.plan.conv_nodes.size() + 2, all.size());
+  for (const auto& c : r.auto_float)
+    EXPECT_EQ(std::count(r.plan.conv_nodes.begin(), r.plan.conv_nodes.end(), c), 0) << c;
+  // The written model has them float (weights still initializers) and records them.
+  const onnx::ModelProto m = read_model(out);
+  std::set<std::string> inits;
+  for (const auto& t : m.graph().initializer()) inits.insert(t.name());
+  for (const auto& n : m.graph().node())
+    if (n.name() == r.auto_float[0]) EXPECT_TRUE(inits.count(n.input(1))) << n.name();
+  EXPECT_NE(props(m).at("yoloxrt.quantization").find(r.auto_float[1]), std::string::npos);
+}
+
 TEST(Quantize, Refusals) {
   TempDir tmp;
   QuantizeOptions o;
