@@ -415,6 +415,8 @@ TEST(Quantize, AutoFloatKeepsTheMostSensitiveConvsFloat) {
   const fs::path out = tiny().dir / "tiny.auto.int8.onnx";
   const QuantizeReport r = quantize_model(tiny().model, tiny().calib, out, o);
   const auto& all = quantized().report.plan.conv_nodes;
+  // The region's outputs are the 9 predictor outputs (box, objectness, class at 3 levels).
+  EXPECT_EQ(quantized().report.plan.region_outputs.size(), 9u);
   ASSERT_EQ(r.sensitivity.size(), all.size());  // every int8 conv of the default plan measured
   EXPECT_TRUE(std::is_sorted(r.sensitivity.begin(), r.sensitivity.end(),
                              [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; }));
