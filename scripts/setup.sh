@@ -26,6 +26,7 @@ packages=(
   libopencv-dev
   libfreetype-dev fonts-roboto fonts-dejavu-core
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev
   clang-format clang-tidy
 )
 

@@ -78,6 +78,16 @@ std::map<std::string, std::string> read_onnx_metadata_props(const std::filesyste
 // Provider names the ONNX Runtime build offers ("CPUExecutionProvider", ...).
 std::vector<std::string> available_providers();
 
+// Post-processing thresholds for one image of a detect() call, overriding the DetectorOptions'
+// conf, iou, per_class and max_det (same meanings). A server answering requests with their own
+// thresholds batches them into one Run with these.
+struct DetectParams {
+  float conf = 0.45f;
+  float iou = 0.45f;
+  bool per_class = false;
+  size_t max_det = 300;
+};
+
 class Detector {
  public:
   // Loads the model. Throws Error(kNotFound) if it does not exist, Error(kCorrupt) if it is not a
@@ -98,6 +108,12 @@ class Detector {
   // Detects objects in several images; result i belongs to images[i]. If the model's batch axis is
   // dynamic, images of the same planned input size go through one Run; otherwise one Run per image.
   virtual std::vector<std::vector<Detection>> detect(std::span<const Image> images) const = 0;
+
+  // Same, with image i post-processed with params[i] instead of the options' thresholds.
+  // REQUIRES: params.size() == images.size() (else Error(kInvalidArgument)); conf and iou in
+  // [0, 1] (else Error(kInvalidArgument)).
+  virtual std::vector<std::vector<Detection>> detect(std::span<const Image> images,
+                                                     std::span<const DetectParams> params) const = 0;
 
   // The model's metadata, completed by what was inferred from shapes and options (for models
   // without yoloxrt metadata has_yoloxrt_metadata stays false but the other fields are filled).

@@ -18,6 +18,7 @@ void register_info(CLI::App& app, int& exit_code);
 void register_detect(CLI::App& app, int& exit_code);
 void register_simplify(CLI::App& app, int& exit_code);
 void register_convert(CLI::App& app, int& exit_code);
+void register_serve(CLI::App& app, int& exit_code);
 void register_track(CLI::App& app, int& exit_code);
 void register_eval(CLI::App& app, int& exit_code);
 void register_triton_repo(CLI::App& app, int& exit_code);

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   yoloxrt::cli::register_detect(app, exit_code);
   yoloxrt::cli::register_simplify(app, exit_code);
   yoloxrt::cli::register_convert(app, exit_code);
+  yoloxrt::cli::register_serve(app, exit_code);
   yoloxrt::cli::register_track(app, exit_code);
   yoloxrt::cli::register_eval(app, exit_code);
   yoloxrt::cli::register_triton_repo(app, exit_code);

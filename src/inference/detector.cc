@@ -47,7 +47,20 @@ class DetectorImpl final : public Detector {
     auto r = detect(std::span<const Image>(&image, 1));
     return std::move(r[0]);
   }
-  std::vector<std::vector<Detection>> detect(std::span<const Image> images) const override;
+  std::vector<std::vector<Detection>> detect(std::span<const Image> images) const override {
+    return detect_with(images, {});
+  }
+  std::vector<std::vector<Detection>> detect(std::span<const Image> images,
+                                             std::span<const DetectParams> params) const override {
+    if (params.size() != images.size())
+      throw Error(ErrorKind::kInvalidArgument, "detect: " + std::to_string(params.size()) +
+                                                   " params for " + std::to_string(images.size()) +
+                                                   " images");
+    for (const auto& p : params)
+      if (!(p.conf >= 0.f && p.conf <= 1.f) || !(p.iou >= 0.f && p.iou <= 1.f))
+        throw Error(ErrorKind::kInvalidArgument, "detect: conf and iou must be in [0, 1]");
+    return detect_with(images, params);
+  }
   const ModelMetadata& metadata() const override { return model_.metadata; }
   const DetectorOptions& options() const override { return options_; }
   bool fixed_input() const override { return model_.fixed_input; }
@@ -63,18 +76,28 @@ class DetectorImpl final : public Detector {
   const std::string& input_name() const override { return model_.input_name; }
 
  private:
+  // `params` is empty (the options' thresholds) or holds one entry per image.
+  std::vector<std::vector<Detection>> detect_with(std::span<const Image> images,
+                                                  std::span<const DetectParams> params) const;
+  // The thresholds of image i: params[i], or the options' when params is empty.
+  DetectParams params_for(std::span<const DetectParams> params, size_t i) const {
+    return params.empty()
+               ? DetectParams{options_.conf, options_.iou, options_.per_class, options_.max_det}
+               : params[i];
+  }
   // Runs one group of images that share the input size of their plans; writes
   // results[indices[i]].
   void run_group(std::span<const Image> images, const std::vector<size_t>& indices,
-                 const std::vector<ResizePlan>& plans,
+                 const std::vector<ResizePlan>& plans, std::span<const DetectParams> params,
                  std::vector<std::vector<Detection>>& results) const;
   // Decodes, thresholds, suppresses and maps back one image's output rows.
-  std::vector<Detection> postprocess(const float* rows, size_t n, size_t k,
-                                     const ResizePlan& plan) const;
+  std::vector<Detection> postprocess(const float* rows, size_t n, size_t k, const ResizePlan& plan,
+                                     const DetectParams& p) const;
   // The row outputs of one Run (every format but end-to-end) -> results[indices[i]].
   void postprocess_outputs(const std::vector<Ort::Value>& outputs,
                            const std::vector<size_t>& indices,
                            const std::vector<ResizePlan>& plans,
+                           std::span<const DetectParams> params,
                            std::vector<std::vector<Detection>>& results) const;
   // Maps boxes back to the original image and drops those that clip to nothing.
   static std::vector<Detection> map_back(std::vector<Detection> dets, const ResizePlan& plan);
@@ -103,21 +126,22 @@ DetectorImpl::DetectorImpl(const fs::path& path, const DetectorOptions& options)
 }
 
 std::vector<Detection> DetectorImpl::postprocess(const float* rows, size_t n, size_t k,
-                                                 const ResizePlan& plan) const {
+                                                 const ResizePlan& plan,
+                                                 const DetectParams& p) const {
   std::vector<Detection> dets;
   try {
     switch (model_.metadata.output_format) {
       case OutputFormat::kRaw:
         dets = decode_raw_output(rows, n, k, plan.input_h, plan.input_w, model_.metadata.strides,
-                                 options_.conf);
+                                 p.conf);
         break;
       case OutputFormat::kDecoded:
         if (k != 6)
           throw Error(ErrorKind::kMismatch, "decoded output needs K = 6, got " + std::to_string(k));
-        dets = decode_decoded_output(rows, n, options_.conf);
+        dets = decode_decoded_output(rows, n, p.conf);
         break;
       case OutputFormat::kMegviiDecoded:
-        dets = decode_megvii_decoded_output(rows, n, k, options_.conf);
+        dets = decode_megvii_decoded_output(rows, n, k, p.conf);
         break;
       case OutputFormat::kEndToEnd:  // run_group decodes these
         throw Error(ErrorKind::kRuntime, "end-to-end outputs reached the row decoder");
@@ -125,8 +149,7 @@ std::vector<Detection> DetectorImpl::postprocess(const float* rows, size_t n, si
   } catch (const Error& e) {
     throw e.with_file(path_.string());
   }
-  return map_back(nms(std::move(dets), {options_.iou, options_.per_class, options_.max_det}),
-                  plan);
+  return map_back(nms(std::move(dets), {p.iou, p.per_class, p.max_det}), plan);
 }
 
 std::vector<Detection> DetectorImpl::map_back(std::vector<Detection> dets,
@@ -140,6 +163,7 @@ std::vector<Detection> DetectorImpl::map_back(std::vector<Detection> dets,
 
 void DetectorImpl::run_group(std::span<const Image> images, const std::vector<size_t>& indices,
                              const std::vector<ResizePlan>& plans,
+                             std::span<const DetectParams> params,
                              std::vector<std::vector<Detection>>& results) const {
   const bool timed = options_.collect_timing;
   const uint64_t t0 = timed ? now_ns() : 0;
@@ -185,13 +209,14 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
     const auto rows = detail::split_end_to_end(outputs, indices.size(), path_.string());
     for (size_t i = 0; i < indices.size(); ++i) {
       const auto& r = rows[i];
-      auto dets = decode_end_to_end_output(r.num_dets, r.boxes, r.scores, r.classes, r.k,
-                                           options_.conf);
-      if (options_.max_det && dets.size() > options_.max_det) dets.resize(options_.max_det);
+      const DetectParams p = params_for(params, indices[i]);
+      auto dets =
+          decode_end_to_end_output(r.num_dets, r.boxes, r.scores, r.classes, r.k, p.conf);
+      if (p.max_det && dets.size() > p.max_det) dets.resize(p.max_det);
       results[indices[i]] = map_back(std::move(dets), plans[indices[i]]);
     }
   } else {
-    postprocess_outputs(outputs, indices, plans, results);
+    postprocess_outputs(outputs, indices, plans, params, results);
   }
   if (timed) {
     const uint64_t t3 = now_ns();
@@ -205,6 +230,7 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
 void DetectorImpl::postprocess_outputs(const std::vector<Ort::Value>& outputs,
                                        const std::vector<size_t>& indices,
                                        const std::vector<ResizePlan>& plans,
+                                       std::span<const DetectParams> params,
                                        std::vector<std::vector<Detection>>& results) const {
   const auto info = outputs[0].GetTensorTypeAndShapeInfo();
   const auto oshape = info.GetShape();
@@ -218,7 +244,8 @@ void DetectorImpl::postprocess_outputs(const std::vector<Ort::Value>& outputs,
                     std::to_string(indices.size()) + " images of rows",
                 path_.string());
   for (size_t i = 0; i < indices.size(); ++i)
-    results[indices[i]] = postprocess(data + i * per_out, per_out / k, k, plans[indices[i]]);
+    results[indices[i]] = postprocess(data + i * per_out, per_out / k, k, plans[indices[i]],
+                                      params_for(params, indices[i]));
 }
 
 ResizePlan DetectorImpl::make_input(const Image& image, std::vector<float>* values,
@@ -237,7 +264,8 @@ ResizePlan DetectorImpl::make_input(const Image& image, std::vector<float>* valu
   return plan;
 }
 
-std::vector<std::vector<Detection>> DetectorImpl::detect(std::span<const Image> images) const {
+std::vector<std::vector<Detection>> DetectorImpl::detect_with(
+    std::span<const Image> images, std::span<const DetectParams> params) const {
   std::vector<std::vector<Detection>> results(images.size());
   std::vector<ResizePlan> plans;
   plans.reserve(images.size());
@@ -247,13 +275,13 @@ std::vector<std::vector<Detection>> DetectorImpl::detect(std::span<const Image> 
     plans.push_back(plan_for(im.width, im.height));
   }
   if (!model_.batch_dynamic) {
-    for (size_t i = 0; i < images.size(); ++i) run_group(images, {i}, plans, results);
+    for (size_t i = 0; i < images.size(); ++i) run_group(images, {i}, plans, params, results);
     return results;
   }
   std::map<std::pair<int, int>, std::vector<size_t>> groups;
   for (size_t i = 0; i < images.size(); ++i)
     groups[{plans[i].input_h, plans[i].input_w}].push_back(i);
-  for (const auto& [size, idx] : groups) run_group(images, idx, plans, results);
+  for (const auto& [size, idx] : groups) run_group(images, idx, plans, params, results);
   return results;
 }
 

@@ -127,6 +127,42 @@ TEST(DetectorFixture, BatchEqualsSingle) {
   }
 }
 
+// Per-image thresholds (what a server batching requests with their own query thresholds uses)
+// give what a Detector opened with those thresholds gives.
+TEST(DetectorFixture, PerImageParamsEqualDetectorsOpenedWithThem) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  const fs::path dir = fx / "megvii-nano";
+  const ImageBuffer img = load_image(dir / "dog.jpg");
+  auto loose = megvii_options();  // conf 0.1
+  auto strict = megvii_options();
+  strict.conf = 0.5f;
+  strict.max_det = 2;
+  auto det = Detector::open(dir / "yolox_nano.onnx", loose);
+  const auto expect_loose = det->detect(img.view());
+  const auto expect_strict = Detector::open(dir / "yolox_nano.onnx", strict)->detect(img.view());
+  ASSERT_GT(expect_loose.size(), expect_strict.size());
+  const Image images[] = {img.view(), img.view()};
+  const DetectParams params[] = {{0.5f, 0.45f, false, 2}, {0.1f, 0.45f, false, 300}};
+  const auto got = det->detect(std::span<const Image>(images), std::span<const DetectParams>(params));
+  ASSERT_EQ(got.size(), 2u);
+  auto same = [](const std::vector<Detection>& a, const std::vector<Detection>& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].class_id, b[i].class_id);
+      EXPECT_EQ(a[i].score, b[i].score);
+      EXPECT_EQ(a[i].box.x1, b[i].box.x1);
+      EXPECT_EQ(a[i].box.y2, b[i].box.y2);
+    }
+  };
+  same(got[0], expect_strict);
+  same(got[1], expect_loose);
+  const DetectParams bad[] = {{1.5f, 0.45f, false, 300}, {0.1f, 0.45f, false, 300}};
+  EXPECT_THROW(det->detect(std::span<const Image>(images), std::span<const DetectParams>(bad)),
+               Error);
+  EXPECT_THROW(det->detect(std::span<const Image>(images), std::span<const DetectParams>(bad, 1)),
+               Error);
+}
+
 TEST(DetectorFixture, ConcurrentDetectEqualsSequential) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
   const fs::path dir = fx / "megvii-nano";

@@ -36,6 +36,25 @@ bool has_dicom_signature(const std::vector<uint8_t>& b) {
   return b.size() >= 132 && std::memcmp(b.data() + 128, "DICM", 4) == 0;
 }
 
+// A JPEG cut short: libjpeg decodes what is there, fills the rest with grey and only warns, so
+// cv::imdecode succeeds. The end-of-image marker (FF D9) must follow the last start-of-scan
+// marker (FF DA); neither can occur inside entropy-coded data (0xFF is stuffed there), and an
+// EXIF thumbnail's own scan and EOI come before the main image's.
+bool jpeg_truncated(const std::vector<uint8_t>& b) {
+  if (b.size() < 3 || b[0] != 0xFF || b[1] != 0xD8 || b[2] != 0xFF) return false;
+  size_t sos = std::string::npos;
+  for (size_t i = b.size() - 1; i-- > 0;)
+    if (b[i] == 0xFF && b[i + 1] == 0xDA) {
+      sos = i;
+      break;
+    }
+  if (sos == std::string::npos) return false;  // no scan at all: the decoder refuses it
+  for (size_t i = sos + 2; i + 1 < b.size(); ++i)
+    if (b[i] == 0xFF && b[i + 1] == 0xD9) return false;
+  return true;
+}
+
+
 ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string& name,
                             uint64_t max_pixels, int reduction) {
   if (bytes.empty()) throw Error(ErrorKind::kCorrupt, "the image file is empty", name);
@@ -61,6 +80,9 @@ ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string
                     " header is truncated or malformed (it declares no image size)",
                 name);
   check_image_pixels(bytes, name, max_pixels);
+  if (jpeg_truncated(bytes))
+    throw Error(ErrorKind::kCorrupt,
+                "truncated JPEG: the data ends before the image's end-of-image marker", name);
   // Decode straight into the result when the header gives the size (libjpeg's scaled size is
   // ceil(side / reduction)): no second full-size buffer, no copy. EXIF rotations (and headers
   // that leave a side unknown) take the copy below.

@@ -158,6 +158,34 @@ TEST(DecodeImage, TinyPnmDecodes) {
 namespace yoloxrt {
 namespace {
 
+// libjpeg decodes a JPEG cut short into a grey-filled image without an error; decode_image must
+// refuse it (a server answers 400, detect skips the file) — at every cut point of a real photo's
+// scan data, while the whole photo, and the photo with bytes after its end marker, still decode.
+TEST(DecodeImage, TruncatedJpegIsRefused) {
+  const ImageBuffer img = [] {
+    ImageBuffer b(64, 48);
+    const Image v = b.view();
+    for (int y = 0; y < v.height; ++y)
+      for (int x = 0; x < v.width * 3; ++x) v.row(y)[x] = static_cast<uint8_t>(x * 7 + y * 13);
+    return b;
+  }();
+  const std::vector<uint8_t> jpeg = encode_image(img.view(), ".jpg");
+  EXPECT_EQ(decode_image(jpeg, "whole.jpg").width(), 64);
+  std::vector<uint8_t> trailing = jpeg;
+  trailing.insert(trailing.end(), {'t', 'r', 'a', 'i', 'l'});
+  EXPECT_EQ(decode_image(trailing, "trailing.jpg").height(), 48);
+  for (size_t cut : {jpeg.size() - 2, jpeg.size() * 3 / 4, jpeg.size() / 2}) {
+    SCOPED_TRACE(cut);
+    const std::vector<uint8_t> part(jpeg.begin(), jpeg.begin() + static_cast<ptrdiff_t>(cut));
+    try {
+      decode_image(part, "cut.jpg");
+      ADD_FAILURE() << "a truncated JPEG decoded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
+    }
+  }
+}
+
 // A smooth 8-bit BGR test pattern (JPEG-friendly) of w x h.
 ImageBuffer gradient(int w, int h) {
   ImageBuffer b(w, h);
