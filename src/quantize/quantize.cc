@@ -149,7 +149,8 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   QdqOptions qdq = options.qdq;
   if (options.auto_float_convs > 0) {
     std::vector<fs::path> few = images;
-    if (few.size() > options.sensitivity_images) few.resize(std::max<size_t>(1, options.sensitivity_images));
+    if (few.size() > options.sensitivity_images)
+      few.resize(std::max<size_t>(1, options.sensitivity_images));
     try {
       report.sensitivity = conv_sensitivity(in, calib, few, options);
     } catch (const Error& e) {
@@ -186,8 +187,7 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   report.metadata_json = md.dump();
   std::string q;
   try {
-    q = insert_qdq(bytes, qdq, calib.ranges,
-                   {{"yoloxrt.quantization", report.metadata_json}});
+    q = insert_qdq(bytes, qdq, calib.ranges, {{"yoloxrt.quantization", report.metadata_json}});
   } catch (const Error& e) {
     throw e.with_file(in.string());
   }
