@@ -3,7 +3,9 @@
 // For every tensor the QDQ rewrite quantized, prints in graph order the SQNR (dB) of
 //  - "in-graph": the QDQ model's tensor (computed from dequantized inputs) vs the float model's,
 //  - "own": the QDQ model's dequantized tensor ("<t>/dq") vs the float model's,
-// so a jump in "own" below "in-graph" is the error that tensor's own Q/DQ pair adds.
+// so a jump in "own" below "in-graph" is the error that tensor's own Q/DQ pair adds. INT8.onnx must
+// use the default placement (no --exclude, --float-leading, --auto-float, --quantize-stem).
+// SQNR of a SiLU input ("*.conv") counts its values below -6 as error, which SiLU flattens anyway.
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -33,16 +35,6 @@ Store probe(const std::filesystem::path& model, const std::vector<std::string>& 
   return s;
 }
 
-double sqnr(const std::vector<std::vector<float>>& ref, const std::vector<std::vector<float>>& q) {
-  double sig = 0, noise = 0;
-  for (size_t i = 0; i < ref.size() && i < q.size(); ++i)
-    for (size_t j = 0; j < ref[i].size() && j < q[i].size(); ++j) {
-      sig += double(ref[i][j]) * ref[i][j];
-      const double d = double(ref[i][j]) - q[i][j];
-      noise += d * d;
-    }
-  return 10 * std::log10(sig / std::max(noise, 1e-30));
-}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,8 +45,7 @@ int main(int argc, char** argv) {
   const size_t count = argc > 4 ? std::stoul(argv[4]) : 8;
   const auto images = yoloxrt::calibration_images(argv[3], count);
   const auto raw = yoloxrt::read_file_bytes(argv[1]);
-  yoloxrt::QdqOptions qopt;
-  if (const char* e = std::getenv("QDQ_STEM")) qopt.quantize_stem = std::string(e) == "1";
+  const yoloxrt::QdqOptions qopt;  // INT8.onnx must come from `yoloxrt quantize` with defaults
   const auto plan = yoloxrt::plan_qdq(
       std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()), qopt);
   std::vector<std::string> tensors = plan.calibration_tensors, qtensors;
@@ -77,7 +68,7 @@ int main(int argc, char** argv) {
     float lo = 1e30f, hi = -1e30f;
     for (const auto& v : f.at(t))
       for (float x : v) lo = std::min(lo, x), hi = std::max(hi, x);
-    std::printf("%-70s %9.2f %9.2f %10.3f %10.3f\n", t.c_str(), sqnr(f.at(t), q.at(t)),
-                sqnr(f.at(t), q.at(t + "/dq")), lo, hi);
+    std::printf("%-70s %9.2f %9.2f %10.3f %10.3f\n", t.c_str(), yoloxrt::sqnr_db(f.at(t), q.at(t)),
+                yoloxrt::sqnr_db(f.at(t), q.at(t + "/dq")), lo, hi);
   }
 }

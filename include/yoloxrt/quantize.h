@@ -101,6 +101,12 @@ CalibrationResult calibrate(const std::filesystem::path& model_path,
                             const std::vector<std::filesystem::path>& images,
                             const QuantizeOptions& options);
 
+// Signal-to-quantization-noise ratio in dB of `got` against `ref` (one vector per image, compared
+// element by element over the common length): 10 log10(sum ref^2 / sum (ref - got)^2), the sums
+// floored at 1e-30. Thread-safe.
+double sqnr_db(const std::vector<std::vector<float>>& ref,
+               const std::vector<std::vector<float>>& got);
+
 // How much quantizing one convolution alone (its input activation, int8 weights and output)
 // costs: the SQNR in dB, averaged over the plan's region_outputs, of the model with only that conv
 // quantized against the float model. Lower is more sensitive.

@@ -77,25 +77,25 @@ TensorStore probe_store(const Detector& planner, const std::string& model_bytes,
   return s;
 }
 
-// Mean over tensors of 10 log10(signal / noise), each tensor over all images.
+// Mean over tensors of sqnr_db, each tensor over all images.
 double mean_sqnr_db(const TensorStore& ref, const TensorStore& got) {
   double sum = 0;
-  int n = 0;
-  for (const auto& [name, r] : ref) {
-    const auto& g = got.at(name);
-    double sig = 0, noise = 0;
-    for (size_t i = 0; i < r.size() && i < g.size(); ++i)
-      for (size_t j = 0; j < r[i].size() && j < g[i].size(); ++j) {
-        sig += double(r[i][j]) * r[i][j];
-        const double d = double(r[i][j]) - g[i][j];
-        noise += d * d;
-      }
-    sum += 10.0 * std::log10(std::max(sig, 1e-30) / std::max(noise, 1e-30));
-    ++n;
-  }
-  return n ? sum / n : 0.0;
+  for (const auto& [name, r] : ref) sum += sqnr_db(r, got.at(name));
+  return ref.empty() ? 0.0 : sum / static_cast<double>(ref.size());
 }
 }  // namespace
+
+double sqnr_db(const std::vector<std::vector<float>>& ref,
+               const std::vector<std::vector<float>>& got) {
+  double sig = 0, noise = 0;
+  for (size_t i = 0; i < ref.size() && i < got.size(); ++i)
+    for (size_t j = 0; j < ref[i].size() && j < got[i].size(); ++j) {
+      sig += double(ref[i][j]) * ref[i][j];
+      const double d = double(ref[i][j]) - got[i][j];
+      noise += d * d;
+    }
+  return 10.0 * std::log10(std::max(sig, 1e-30) / std::max(noise, 1e-30));
+}
 
 std::vector<ConvSensitivity> conv_sensitivity(const fs::path& model_path,
                                               const CalibrationResult& calib,

@@ -121,6 +121,13 @@ TEST(QuantParams, Uint8AndInt8) {
   EXPECT_FLOAT_EQ(pos.scale, 2.f / 255.f);
 }
 
+TEST(Sqnr, OfKnownNoise) {
+  // Signal power 1+1+4 = 6, noise power 0+1+0.25 = 1.25 (the 4th element has no partner).
+  EXPECT_NEAR(sqnr_db({{1.f, -1.f}, {2.f, 7.f}}, {{1.f, 0.f}, {1.5f}}), 10 * std::log10(6 / 1.25),
+              1e-9);
+  EXPECT_GT(sqnr_db({{3.f}}, {{3.f}}), 300.0);  // exact: noise floored, not infinite
+}
+
 // --- a tiny model
 // ---------------------------------------------------------------------------------
 
