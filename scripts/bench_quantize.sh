@@ -14,7 +14,7 @@ cmake --build "$build" --target yoloxrt_cli make_checkpoint quantize_speed >/dev
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p')"
 echo "flags: $(lscpu | sed -n 's/^Flags: *//p' | tr ' ' '\n' | grep -E '^(avx|avx2|fma|avx512f|avx512bw|avx512_vnni|avx_vnni|amx)' | tr '\n' ' ')"
-q() { "$build/yoloxrt" quantize "$1" --calib "$calib" -o "$2" --calib-count "${3:-8}" -q; }
+q() { "$build/yoloxrt" quantize "$1" --calib "$calib" -o "$2" --calib-count "${3:-8}" -q "${@:4}"; }
 for spec in yolox_s:640 yolox_tiny:416; do
   type=${spec%%:*}; size=${spec##*:}
   "$build/bench/make_checkpoint" "$tmp/$type" "$type" megvii >/dev/null
@@ -25,7 +25,10 @@ done
 if [[ -f "$fixtures/megvii-nano/yolox_nano.pth" ]]; then
   "$build/yoloxrt" export "$fixtures/megvii-nano/yolox_nano.pth" -o "$tmp/nano.onnx" -q 2>/dev/null
   q "$tmp/nano.onnx" "$tmp/nano.int8.onnx" 64
-  "$build/bench/quantize_speed" --size 416 --runs "$runs" "$tmp/nano.onnx" "$tmp/nano.int8.onnx"
+  q "$tmp/nano.onnx" "$tmp/nano.fl9.int8.onnx" 64 --float-leading 9  # stem + stage 1 float
+  q "$tmp/nano.onnx" "$tmp/nano.af5.int8.onnx" 64 --auto-float 5     # 5 most sensitive float
+  "$build/bench/quantize_speed" --size 416 --runs "$runs" "$tmp/nano.onnx" "$tmp/nano.int8.onnx" \
+    "$tmp/nano.fl9.int8.onnx" "$tmp/nano.af5.int8.onnx"
 else
   echo "nano: fixtures not found (set YOLOXRT_FIXTURES)"
 fi

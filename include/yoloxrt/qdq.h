@@ -47,6 +47,11 @@ struct QdqOptions {
   // The first convolution (the stem, reading the pre-processed input) in int8. Off by default: on
   // official YOLOX-Nano (0..255 input) its wide-ranged output alone cost 10 AP points in 8 bits.
   bool quantize_stem = false;
+  // The first N convolutions in graph order (the stem counted) stay float, with their SiLUs. The
+  // early, high-resolution layers are the most sensitive to 8-bit activations: on official
+  // YOLOX-Nano the stem plus stage 1 (N = 9) in float brings the AP drop from 0.072 to 0.005 (see
+  // README). 0 or 1 keep today's behaviour (only the stem float unless quantize_stem).
+  int float_leading_convs = 0;
 };
 
 // Activation range, in float, as calibration found it (min <= max; the quantizer widens it to
@@ -63,6 +68,9 @@ struct QdqPlan {
   std::vector<std::string> calibration_tensors;
   std::vector<std::string> graph_inputs;  // the subset of calibration_tensors that are graph inputs
   int region_nodes = 0;                   // nodes inside the int8 region (Convs included)
+  // Quantized tensors that leave the int8 region (read by a float node or a graph output), in
+  // graph order: for YOLOX the box/objectness/class predictor outputs the float decode reads.
+  std::vector<std::string> region_outputs;
 };
 
 // Decides what the rewrite will quantize. Throws Error (without a file; use with_file):

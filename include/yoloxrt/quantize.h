@@ -68,6 +68,11 @@ struct QuantizeOptions {
   double percentile = 99.99;  // for kPercentile, in (0, 100]
   size_t calib_count = 64;    // at most this many images (the first, in path order)
   QdqOptions qdq;             // exclusions, per-tensor weights, activation type, SiLU placement
+  // Mixed precision by measured sensitivity: keep in float (added to qdq.exclude) the
+  // `auto_float_convs` convolutions whose quantization alone hurts the region's outputs most (see
+  // conv_sensitivity), measured on the first `sensitivity_images` calibration images.
+  size_t auto_float_convs = 0;
+  size_t sensitivity_images = 4;
   int threads = 0;            // ONNX Runtime intra-op threads for calibration (0: default)
   // Progress over calibration images; warnings (skipped files). Both optional.
   std::function<void(size_t done, size_t total, const std::filesystem::path& current)> progress;
@@ -96,8 +101,32 @@ CalibrationResult calibrate(const std::filesystem::path& model_path,
                             const std::vector<std::filesystem::path>& images,
                             const QuantizeOptions& options);
 
+// Signal-to-quantization-noise ratio in dB of `got` against `ref` (one vector per image, compared
+// element by element over the common length): 10 log10(sum ref^2 / sum (ref - got)^2), the sums
+// floored at 1e-30. Thread-safe.
+double sqnr_db(const std::vector<std::vector<float>>& ref,
+               const std::vector<std::vector<float>>& got);
+
+// How much quantizing one convolution alone (its input activation, int8 weights and output)
+// costs: the SQNR in dB, averaged over the plan's region_outputs, of the model with only that conv
+// quantized against the float model. Lower is more sensitive.
+struct ConvSensitivity {
+  std::string conv;  // node name
+  double sqnr_db = 0;
+};
+
+// Measures ConvSensitivity for every conv of plan_qdq(model, options.qdq), using `calib.ranges`
+// and running each single-conv model on `images`; sorted most sensitive first. Cost: one ONNX
+// Runtime session and images.size() runs per convolution. Throws as calibrate does.
+std::vector<ConvSensitivity> conv_sensitivity(const std::filesystem::path& model_path,
+                                              const CalibrationResult& calib,
+                                              const std::vector<std::filesystem::path>& images,
+                                              const QuantizeOptions& options);
+
 struct QuantizeReport {
   QdqPlan plan;
+  std::vector<ConvSensitivity> sensitivity;  // when auto_float_convs > 0 (all convs, sorted)
+  std::vector<std::string> auto_float;       // the convs auto_float_convs kept float
   size_t images_used = 0;
   std::vector<std::string> skipped;
   uint64_t bytes_in = 0, bytes_out = 0;

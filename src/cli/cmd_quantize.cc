@@ -25,6 +25,14 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
       ->check(CLI::IsMember({"int8", "float"}));
   c->add_flag("!--no-depthwise", q.depthwise, "keep depthwise convolutions in float");
   c->add_flag("--quantize-stem", q.stem, "the first convolution in int8 too (default: float)");
+  c->add_option("--float-leading", q.float_leading,
+                "keep the first N convolutions (stem included) in float; 9 on YOLOX-Nano")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--auto-float", q.auto_float,
+                "keep float the N convs whose int8 alone hurts the outputs most (measured)");
+  c->add_option("--sensitivity-images", q.sensitivity_images,
+                "calibration images --auto-float measures on (default 4)")
+      ->check(CLI::PositiveNumber);
   c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
 }
 
@@ -40,6 +48,9 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   o.qdq.quantize_silu = q.silu != "float";
   o.qdq.quantize_depthwise = q.depthwise;
   o.qdq.quantize_stem = q.stem;
+  o.qdq.float_leading_convs = q.float_leading;
+  o.auto_float_convs = q.auto_float;
+  o.sensitivity_images = q.sensitivity_images;
   o.threads = q.threads;
   o.warn = [](const std::string& m) { std::fprintf(stderr, "yoloxrt: warning: %s\n", m.c_str()); };
   auto bar = std::make_shared<ProgressBar>(q.calib_count, !quiet && isatty(fileno(stderr)));
@@ -57,6 +68,11 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
                 o.method == CalibrationMethod::kPercentile
                     ? (" " + std::to_string(q.percentile)).c_str()
                     : "");
+    if (!r.auto_float.empty()) {
+      std::printf("kept float by measured sensitivity (output SQNR with only that conv int8):\n");
+      for (size_t i = 0; i < r.auto_float.size(); ++i)
+        std::printf("  %-60s %6.2f dB\n", r.sensitivity[i].conv.c_str(), r.sensitivity[i].sqnr_db);
+    }
     std::printf("wrote %s (%s -> %s, %zu int8 convs, %d nodes in the int8 region) in %.2f s\n",
                 out.c_str(), human_bytes(static_cast<double>(r.bytes_in)).c_str(),
                 human_bytes(static_cast<double>(r.bytes_out)).c_str(), r.plan.conv_nodes.size(),

@@ -31,7 +31,8 @@ struct QuantizeCliOptions {
   double percentile = 99.99;
   std::vector<std::string> exclude;
   bool per_tensor = false, depthwise = true, stem = false;
-  int threads = 0;
+  int threads = 0, float_leading = 0;
+  size_t auto_float = 0, sensitivity_images = 4;
 };
 void add_quantize_options(CLI::App* c, QuantizeCliOptions& q);
 // Quantizes `model` into `out` and prints a summary unless `quiet`. Throws yoloxrt::Error.

@@ -123,12 +123,16 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
     return op == "Sigmoid" || op == "Concat" || op == "MaxPool" || op == "Resize";
   };
   for (const auto& n : g.node()) any_conv |= conv_weight(n) != nullptr;
-  if (!options.quantize_stem)
-    for (const auto& n : g.node())
-      if (conv_weight(n)) {
-        excluded.insert(n.name());  // the first conv in graph order reads the (pre-processed) input
-        break;
-      }
+  // The first conv in graph order reads the (pre-processed) input: the stem.
+  const int leading_float = std::max(options.float_leading_convs, options.quantize_stem ? 0 : 1);
+  int leading_seen = 0;
+  for (const auto& n : g.node()) {
+    if (leading_seen >= leading_float) break;
+    if (conv_weight(n)) {
+      excluded.insert(n.name());
+      ++leading_seen;
+    }
+  }
   if (!any_conv)
     throw Error(ErrorKind::kUnsupported,
                 "the model has no Conv with a constant float weight: nothing to quantize");
@@ -276,6 +280,17 @@ QdqPlan plan_qdq(std::string_view model_bytes, const QdqOptions& options) {
   plan.calibration_tensors = a.calibration;
   plan.graph_inputs = a.graph_inputs;
   plan.region_nodes = static_cast<int>(a.region.size());
+  std::unordered_set<const NodeProto*> region(a.region.begin(), a.region.end());
+  std::unordered_set<std::string> graph_outputs;
+  for (const auto& o : model.graph().output()) graph_outputs.insert(o.name());
+  std::unordered_set<std::string> leaves;
+  for (const auto& n : model.graph().node())
+    if (!region.count(&n))
+      for (const auto& i : n.input()) leaves.insert(i);
+  for (const auto& t : a.quantized)
+    if ((leaves.count(t) || graph_outputs.count(t)) &&
+        std::find(a.graph_inputs.begin(), a.graph_inputs.end(), t) == a.graph_inputs.end())
+      plan.region_outputs.push_back(t);
   return plan;
 }
 

@@ -1,6 +1,9 @@
 // quantize_model: plan (export layer) -> calibrate (inference layer) -> QDQ rewrite -> write.
 #include "yoloxrt/quantize.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "yoloxrt/detector.h"
@@ -58,6 +61,69 @@ CalibrationResult calibrate(const fs::path& model_path, const std::vector<std::s
   return result;
 }
 
+namespace {
+using TensorStore = std::map<std::string, std::vector<std::vector<float>>>;
+
+TensorStore probe_store(const Detector& planner, const std::string& model_bytes,
+                        const std::vector<std::string>& tensors,
+                        const std::vector<fs::path>& images, int threads) {
+  TensorStore s;
+  ProbeOptions popt;
+  popt.threads = threads;
+  probe_tensors(planner, add_graph_outputs(model_bytes, tensors), tensors, images, popt,
+                [&](const std::string& n, std::span<const float> v) {
+                  s[n].emplace_back(v.begin(), v.end());
+                });
+  return s;
+}
+
+// Mean over tensors of sqnr_db, each tensor over all images.
+double mean_sqnr_db(const TensorStore& ref, const TensorStore& got) {
+  double sum = 0;
+  for (const auto& [name, r] : ref) sum += sqnr_db(r, got.at(name));
+  return ref.empty() ? 0.0 : sum / static_cast<double>(ref.size());
+}
+}  // namespace
+
+double sqnr_db(const std::vector<std::vector<float>>& ref,
+               const std::vector<std::vector<float>>& got) {
+  double sig = 0, noise = 0;
+  for (size_t i = 0; i < ref.size() && i < got.size(); ++i)
+    for (size_t j = 0; j < ref[i].size() && j < got[i].size(); ++j) {
+      sig += double(ref[i][j]) * ref[i][j];
+      const double d = double(ref[i][j]) - got[i][j];
+      noise += d * d;
+    }
+  return 10.0 * std::log10(std::max(sig, 1e-30) / std::max(noise, 1e-30));
+}
+
+std::vector<ConvSensitivity> conv_sensitivity(const fs::path& model_path,
+                                              const CalibrationResult& calib,
+                                              const std::vector<fs::path>& images,
+                                              const QuantizeOptions& options) {
+  const std::vector<uint8_t> raw = read_file_bytes(model_path);
+  const std::string bytes(reinterpret_cast<const char*>(raw.data()), raw.size());
+  const QdqPlan plan = plan_qdq(bytes, options.qdq);
+  DetectorOptions dopt;
+  dopt.threads = options.threads;
+  const auto planner = Detector::open(model_path, dopt);
+  const TensorStore ref =
+      probe_store(*planner, bytes, plan.region_outputs, images, options.threads);
+  std::vector<ConvSensitivity> out;
+  for (const auto& conv : plan.conv_nodes) {
+    QdqOptions one = options.qdq;  // every other conv excluded: only `conv` is quantized
+    for (const auto& other : plan.conv_nodes)
+      if (other != conv) one.exclude.push_back(other);
+    const std::string q = insert_qdq(bytes, one, calib.ranges, {});
+    out.push_back({conv, mean_sqnr_db(ref, probe_store(*planner, q, plan.region_outputs, images,
+                                                       options.threads))});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ConvSensitivity& a, const ConvSensitivity& b) {
+    return a.sqnr_db < b.sqnr_db;
+  });
+  return out;
+}
+
 QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, const fs::path& out,
                               const QuantizeOptions& options) {
   std::error_code e1, e2;
@@ -80,6 +146,27 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   const CalibrationResult calib = calibrate(in, report.plan.calibration_tensors, images, options);
   report.images_used = calib.images_used;
   report.skipped = calib.skipped;
+  QdqOptions qdq = options.qdq;
+  if (options.auto_float_convs > 0) {
+    std::vector<fs::path> few = images;
+    if (few.size() > options.sensitivity_images)
+      few.resize(std::max<size_t>(1, options.sensitivity_images));
+    try {
+      report.sensitivity = conv_sensitivity(in, calib, few, options);
+    } catch (const Error& e) {
+      throw e.with_file(in.string());
+    }
+    for (size_t i = 0; i < report.sensitivity.size() && i < options.auto_float_convs; ++i) {
+      report.auto_float.push_back(report.sensitivity[i].conv);
+      qdq.exclude.push_back(report.sensitivity[i].conv);
+    }
+    // Every conv float leaves nothing to quantize: plan_qdq refuses.
+    try {
+      report.plan = plan_qdq(bytes, qdq);
+    } catch (const Error& e) {
+      throw e.with_file(in.string());
+    }
+  }
 
   nlohmann::json md = {
       {"method", to_string(options.method)},
@@ -91,6 +178,8 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
       {"silu", options.qdq.quantize_silu ? "int8" : "float"},
       {"stem", options.qdq.quantize_stem ? "int8" : "float"},
       {"depthwise", options.qdq.quantize_depthwise ? "int8" : "float"},
+      {"float_leading_convs", options.qdq.float_leading_convs},
+      {"auto_float", report.auto_float},
       {"format", "QDQ"},
       {"yoloxrt_version", version_string()},
   };
@@ -98,8 +187,7 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   report.metadata_json = md.dump();
   std::string q;
   try {
-    q = insert_qdq(bytes, options.qdq, calib.ranges,
-                   {{"yoloxrt.quantization", report.metadata_json}});
+    q = insert_qdq(bytes, qdq, calib.ranges, {{"yoloxrt.quantization", report.metadata_json}});
   } catch (const Error& e) {
     throw e.with_file(in.string());
   }

@@ -121,6 +121,13 @@ TEST(QuantParams, Uint8AndInt8) {
   EXPECT_FLOAT_EQ(pos.scale, 2.f / 255.f);
 }
 
+TEST(Sqnr, OfKnownNoise) {
+  // Signal power 1+1+4 = 6, noise power 0+1+0.25 = 1.25 (the 4th element has no partner).
+  EXPECT_NEAR(sqnr_db({{1.f, -1.f}, {2.f, 7.f}}, {{1.f, 0.f}, {1.5f}}), 10 * std::log10(6 / 1.25),
+              1e-9);
+  EXPECT_GT(sqnr_db({{3.f}}, {{3.f}}), 300.0);  // exact: noise floored, not infinite
+}
+
 // --- a tiny model
 // ---------------------------------------------------------------------------------
 
@@ -261,6 +268,60 @@ TEST(Quantize, WeightsInt8PerChannelDecodeFloat) {
   EXPECT_EQ(predictor_scales.size(), 6u);  // obj and cls at 3 levels, each its own scale
 }
 
+// Every Q/DQ pair carries the parameters of its own tensor's calibrated range: calibration is
+// deterministic, so calibrating again gives the ranges quantize_model used.
+TEST(Quantize, EachPairMatchesItsTensorsCalibratedRange) {
+  const Quantized& q = quantized();
+  QuantizeOptions o;
+  o.threads = 1;
+  const auto images = calibration_images(tiny().calib, o.calib_count);
+  const CalibrationResult c = calibrate(tiny().model, q.report.plan.calibration_tensors, images, o);
+  const onnx::ModelProto m = read_model(q.path);
+  const auto& g = m.graph();
+  std::map<std::string, const onnx::TensorProto*> inits;
+  for (const auto& t : g.initializer()) inits[t.name()] = &t;
+  std::map<std::string, const onnx::NodeProto*> producer, quantizer;
+  std::set<std::string> sigmoid_inputs;
+  for (const auto& n : g.node()) {
+    for (const auto& out : n.output()) producer[out] = &n;
+    if (n.op_type() == "QuantizeLinear") quantizer[n.input(0)] = &n;
+    if (n.op_type() == "Sigmoid") sigmoid_inputs.insert(n.input(0));
+  }
+  int checked = 0, sigmoids = 0, aliases = 0;
+  for (const auto& [t, n] : quantizer) {
+    const float scale = *reinterpret_cast<const float*>(inits.at(n->input(1))->raw_data().data());
+    const int zp = static_cast<uint8_t>(inits.at(n->input(2))->raw_data().at(0));
+    const auto r = c.ranges.find(t);
+    if (r != c.ranges.end()) {
+      TensorRange want = r->second;
+      if (sigmoid_inputs.count(t + "/dq")) want.min = std::max(want.min, -6.f);  // SiLU floor
+      const QuantParams p = activation_quant_params(want, ActivationType::kUint8);
+      EXPECT_FLOAT_EQ(scale, p.scale) << t;
+      EXPECT_EQ(zp, p.zero_point) << t;
+      // The range the pair represents covers the calibrated one to within a step.
+      EXPECT_LE(-zp * scale, std::min(want.min, 0.f) + scale) << t;
+      EXPECT_GE((255 - zp) * scale, std::max(want.max, 0.f) - scale) << t;
+      ++checked;
+      continue;
+    }
+    const onnx::NodeProto* prod = producer.at(t);
+    if (prod->op_type() == "Sigmoid") {
+      EXPECT_FLOAT_EQ(scale, 1.f / 255.f) << t;
+      EXPECT_EQ(zp, 0) << t;
+      ++sigmoids;
+    } else {
+      ASSERT_TRUE(prod->op_type() == "MaxPool" || prod->op_type() == "Resize") << t;
+      // Same initializers as the input's pair (the input is "<x>/dq").
+      const std::string in = prod->input(0).substr(0, prod->input(0).size() - 3);
+      EXPECT_EQ(n->input(1), quantizer.at(in)->input(1)) << t;
+      ++aliases;
+    }
+  }
+  EXPECT_EQ(static_cast<size_t>(checked), c.ranges.size());
+  EXPECT_GT(sigmoids, 10);
+  EXPECT_GT(aliases, 0);
+}
+
 TEST(Quantize, MetadataKeptAndRecorded) {
   const auto before = props(read_model(tiny().model));
   const auto after = props(read_model(quantized().path));
@@ -331,6 +392,60 @@ TEST(Quantize, ExcludeKeepsConvFloat) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find("no-such-node"), std::string::npos);
   }
+}
+
+TEST(Quantize, FloatLeadingConvsKeepsTheFirstConvsFloat) {
+  const auto& all = quantized().report.plan.conv_nodes;  // default: only the stem float
+  ASSERT_GT(all.size(), 5u);
+  const auto bytes = read_file_bytes(tiny().model);
+  const std::string_view b(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  QdqOptions o;
+  o.float_leading_convs = 4;  // the stem and the next three convs
+  const QdqPlan p = plan_qdq(b, o);
+  ASSERT_EQ(p.conv_nodes.size() + 3, all.size());
+  // Exactly the first three int8 convs of the default plan went float, the rest kept their order.
+  EXPECT_TRUE(std::equal(p.conv_nodes.begin(), p.conv_nodes.end(), all.begin() + 3));
+  EXPECT_LT(p.calibration_tensors.size(), quantized().report.plan.calibration_tensors.size());
+  // quantize_stem with 0 leading float convs quantizes the stem; 1 is the default.
+  o.float_leading_convs = 1;
+  EXPECT_EQ(plan_qdq(b, o).conv_nodes, all);
+  o.float_leading_convs = 0;
+  o.quantize_stem = true;
+  EXPECT_EQ(plan_qdq(b, o).conv_nodes.size(), all.size() + 1);
+}
+
+TEST(Quantize, AutoFloatKeepsTheMostSensitiveConvsFloat) {
+  QuantizeOptions o;
+  o.threads = 1;
+  o.auto_float_convs = 2;
+  o.sensitivity_images = 1;
+  const fs::path out = tiny().dir / "tiny.auto.int8.onnx";
+  const QuantizeReport r = quantize_model(tiny().model, tiny().calib, out, o);
+  const auto& all = quantized().report.plan.conv_nodes;
+  // The region's outputs are the 9 predictor outputs (box, objectness, class at 3 levels).
+  EXPECT_EQ(quantized().report.plan.region_outputs.size(), 9u);
+  ASSERT_EQ(r.sensitivity.size(), all.size());  // every int8 conv of the default plan measured
+  EXPECT_TRUE(std::is_sorted(r.sensitivity.begin(), r.sensitivity.end(),
+                             [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; }));
+  std::set<double> distinct;
+  for (const auto& s : r.sensitivity) {
+    EXPECT_TRUE(std::isfinite(s.sqnr_db)) << s.conv;
+    distinct.insert(s.sqnr_db);
+  }
+  EXPECT_GT(distinct.size(), all.size() / 2);  // measured, not a constant
+  ASSERT_EQ(r.auto_float.size(), 2u);
+  EXPECT_EQ(r.auto_float[0], r.sensitivity[0].conv);
+  EXPECT_EQ(r.auto_float[1], r.sensitivity[1].conv);
+  ASSERT_EQ(r.plan.conv_nodes.size() + 2, all.size());
+  for (const auto& c : r.auto_float)
+    EXPECT_EQ(std::count(r.plan.conv_nodes.begin(), r.plan.conv_nodes.end(), c), 0) << c;
+  // The written model has them float (weights still initializers) and records them.
+  const onnx::ModelProto m = read_model(out);
+  std::set<std::string> inits;
+  for (const auto& t : m.graph().initializer()) inits.insert(t.name());
+  for (const auto& n : m.graph().node())
+    if (n.name() == r.auto_float[0]) EXPECT_TRUE(inits.count(n.input(1))) << n.name();
+  EXPECT_NE(props(m).at("yoloxrt.quantization").find(r.auto_float[1]), std::string::npos);
 }
 
 TEST(Quantize, Refusals) {
