@@ -73,7 +73,7 @@ struct QuantizeOptions {
   // conv_sensitivity), measured on the first `sensitivity_images` calibration images.
   size_t auto_float_convs = 0;
   size_t sensitivity_images = 4;
-  int threads = 0;            // ONNX Runtime intra-op threads for calibration (0: default)
+  int threads = 0;  // ONNX Runtime intra-op threads for calibration (0: default)
   // Progress over calibration images; warnings (skipped files). Both optional.
   std::function<void(size_t done, size_t total, const std::filesystem::path& current)> progress;
   std::function<void(const std::string& message)> warn;
