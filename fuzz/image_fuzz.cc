@@ -1,5 +1,5 @@
-// Fuzzes image decoding as `detect` does it: the header size check, then decode_image (OpenCV's
-// codecs). The pixel limit is kept small so that a mutated header cannot make one run allocate
+// Fuzzes image decoding as `detect` does it: the header size check, then decode_image (libjpeg
+// directly for JPEGs, OpenCV's codecs for the rest). The pixel limit is kept small so that a mutated header cannot make one run allocate
 // gigabytes; OpenCV's own limit is set to the same value for formats the header reader skips.
 #include <cstddef>
 #include <cstdint>

@@ -24,6 +24,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libonnx-dev libprotobuf-dev protobuf-compiler
   libopencv-dev
+  libjpeg62-turbo-dev
   libfreetype-dev fonts-roboto fonts-dejavu-core
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/strings.h"
+#include "inference/jpeg_codec.h"
 #include "inference/media_plugin.h"
 
 #include "yoloxrt/error.h"
@@ -82,6 +83,9 @@ ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string
   if (jpeg_truncated(bytes))
     throw Error(ErrorKind::kCorrupt,
                 "truncated JPEG: the data ends before the image's end-of-image marker", name);
+  // JPEGs go to libjpeg directly (same settings and pixels as OpenCV's codec, without loading
+  // the codec plugin); other formats to OpenCV.
+  if (std::string_view(format->name) == "jpeg") return detail::decode_jpeg(bytes, name, reduction, max_pixels);
   // Decode straight into the result when the header gives the size (libjpeg's scaled size is
   // ceil(side / reduction)): no second full-size buffer, no copy. EXIF rotations (and headers
   // that leave a side unknown) take the copy below.
@@ -125,8 +129,7 @@ ImageBuffer decode_image_scaled(const std::vector<uint8_t>& bytes, const std::st
         "decode_image_scaled: reduction must be 1, 2, 4 or 8, got " + std::to_string(reduction),
         name);
   // Only libjpeg scales while decoding; OpenCV would decode other formats fully and resize.
-  const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
-  return decode_image_at(bytes, name, max_pixels, jpeg ? reduction : 1);
+  return decode_image_at(bytes, name, max_pixels, detail::is_jpeg(bytes) ? reduction : 1);
 }
 
 ImageBuffer load_image(const std::filesystem::path& path, uint64_t max_pixels) {
@@ -135,6 +138,7 @@ ImageBuffer load_image(const std::filesystem::path& path, uint64_t max_pixels) {
 
 std::vector<uint8_t> encode_image(const Image& image, const std::string& extension) {
   if (image.empty()) throw Error(ErrorKind::kInvalidArgument, "encode_image: empty image");
+  if (detail::is_jpeg_extension(extension)) return detail::encode_jpeg(image);
   std::vector<uint8_t> out;
   const detail::ImageIoApi& io = detail::image_io();
   if (!io.has_encoder(extension.c_str()))

@@ -1,11 +1,16 @@
 #include "yoloxrt/image.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "inference/jpeg_codec.h"
+#include "support/test_support.h"
+
 #include "yoloxrt/error.h"
+#include "yoloxrt/file_io.h"
 
 namespace yoloxrt {
 namespace {
@@ -241,6 +246,202 @@ TEST(DecodeImage, ScaledDecode) {
     ADD_FAILURE() << "reduction 3 accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+  }
+}
+
+}  // namespace
+}  // namespace yoloxrt
+
+// --- JPEG through libjpeg directly (inference/jpeg_codec.h) ------------------------------------
+
+namespace yoloxrt {
+namespace {
+
+// A w x h pattern with smooth areas, edges and noise, so that every DCT frequency, the chroma
+// upsampling and the block smoothing of progressive scans all matter. components: 3 BGR, 1, 4.
+std::vector<uint8_t> pattern(int w, int h, int components, uint32_t seed) {
+  std::vector<uint8_t> px(static_cast<size_t>(w) * h * components);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < components; ++c) {
+        seed = seed * 1664525u + 1013904223u;
+        const int smooth = (x * (c + 1) * 255 / w + y * 255 / h) / 2;
+        const int edge = ((x / 9 + y / 7 + c) % 3 == 0) ? 60 : 0;
+        px[(static_cast<size_t>(y) * w + x) * components + c] =
+            static_cast<uint8_t>(std::min(255, smooth + edge + static_cast<int>(seed >> 28)));
+      }
+  return px;
+}
+
+std::vector<uint8_t> make_jpeg(int w, int h, int components, detail::JpegEncodeOptions o) {
+  const std::vector<uint8_t> px = pattern(w, h, components, static_cast<uint32_t>(w * 31 + h));
+  return detail::encode_jpeg(
+      detail::JpegPixels{px.data(), w, h, static_cast<size_t>(w) * components, components}, o);
+}
+
+cv::Mat opencv_decode(const std::vector<uint8_t>& bytes, int reduction) {
+  return cv::imdecode(bytes, reduction == 1   ? cv::IMREAD_COLOR
+                             : reduction == 2 ? cv::IMREAD_REDUCED_COLOR_2
+                             : reduction == 4 ? cv::IMREAD_REDUCED_COLOR_4
+                                              : cv::IMREAD_REDUCED_COLOR_8);
+}
+
+// Every pixel equal to what cv::imdecode gives (OpenCV's codec, the reference).
+void expect_same_as_opencv(const std::vector<uint8_t>& bytes, int reduction) {
+  const ImageBuffer got = decode_image_scaled(bytes, "t.jpg", reduction);
+  const cv::Mat want = opencv_decode(bytes, reduction);
+  ASSERT_EQ(want.type(), CV_8UC3);
+  ASSERT_EQ(got.width(), want.cols);
+  ASSERT_EQ(got.height(), want.rows);
+  const Image v = got.view();
+  for (int y = 0; y < want.rows; ++y)
+    ASSERT_EQ(std::memcmp(v.row(y), want.ptr(y), static_cast<size_t>(want.cols) * 3), 0)
+        << "row " << y;
+}
+
+TEST(DecodeJpeg, PixelsEqualOpenCvForEveryKindAndScale) {
+  struct Kind {
+    const char* name;
+    int components;
+    detail::JpegEncodeOptions options;
+  };
+  const Kind kinds[] = {
+      {"baseline 4:2:0", 3, {95, false, 420}},   {"baseline 4:2:2", 3, {90, false, 422}},
+      {"baseline 4:4:4", 3, {80, false, 444}},   {"progressive 4:2:0", 3, {95, true, 420}},
+      {"progressive 4:4:4", 3, {75, true, 444}}, {"grey", 1, {95, false, 420}},
+      {"grey progressive", 1, {90, true, 420}},  {"CMYK", 4, {95, false, 420}},
+  };
+  for (const Kind& k : kinds)
+    for (const auto& [w, h] : {std::pair{67, 45}, std::pair{128, 96}}) {
+      const std::vector<uint8_t> bytes = make_jpeg(w, h, k.components, k.options);
+      for (int r : {1, 2, 4, 8}) {
+        SCOPED_TRACE(std::string(k.name) + " " + std::to_string(w) + "x" + std::to_string(h) +
+                     " 1/" + std::to_string(r));
+        expect_same_as_opencv(bytes, r);
+      }
+    }
+}
+
+// The photos of the shared fixtures (progressive camera JPEGs, an EXIF one), full and reduced.
+TEST(DecodeJpeg, FixturePhotosEqualOpenCv) {
+  YOLOXRT_REQUIRE_FIXTURES(root);
+  const std::filesystem::path photos[] = {
+      root / "megvii-nano" / "dog.jpg",
+      root / "images" / "pexels-2769554-man-doing-rock-and-roll-sign.jpg"};
+  for (const auto& p : photos) {
+    if (!std::filesystem::exists(p)) GTEST_SKIP() << "fixture absent: " << p;
+    const std::vector<uint8_t> bytes = read_file_bytes(p);
+    for (int r : {1, 4}) {
+      SCOPED_TRACE(p.string() + " 1/" + std::to_string(r));
+      expect_same_as_opencv(bytes, r);
+    }
+  }
+}
+
+// An APP1 "Exif" segment right after SOI: a TIFF header in `order` ("II" or "MM") and IFD0 with
+// `entries` (tag, type, count, value/offset), then `tail` bytes.
+struct IfdEntry {
+  uint16_t tag, type;
+  uint32_t count, value;
+};
+std::vector<uint8_t> with_exif(const std::vector<uint8_t>& jpeg, const char* order,
+                               const std::vector<IfdEntry>& entries, size_t tail = 0) {
+  const bool le = order[0] == 'I';
+  std::vector<uint8_t> t;
+  const auto put16 = [&](uint32_t v) {
+    t.push_back(static_cast<uint8_t>(le ? v : v >> 8));
+    t.push_back(static_cast<uint8_t>(le ? v >> 8 : v));
+  };
+  const auto put32 = [&](uint32_t v) {
+    le ? (put16(v & 0xFFFF), put16(v >> 16)) : (put16(v >> 16), put16(v & 0xFFFF));
+  };
+  t.push_back(static_cast<uint8_t>(order[0]));
+  t.push_back(static_cast<uint8_t>(order[1]));
+  put16(0x2A);
+  put32(8);
+  put16(static_cast<uint32_t>(entries.size()));
+  for (const IfdEntry& e : entries) {
+    put16(e.tag), put16(e.type), put32(e.count);
+    if (e.type == 3 && e.count == 1)
+      put16(e.value), put16(0);  // a SHORT sits in the first two bytes of the value field
+    else
+      put32(e.value);
+  }
+  put32(0);
+  t.resize(t.size() + tail, 0);
+  std::vector<uint8_t> seg = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+  seg.insert(seg.end(), t.begin(), t.end());
+  seg[2] = static_cast<uint8_t>((seg.size() - 2) >> 8);
+  seg[3] = static_cast<uint8_t>(seg.size() - 2);
+  std::vector<uint8_t> out;
+  out.reserve(jpeg.size() + seg.size());
+  out.push_back(0xFF);
+  out.push_back(0xD8);
+  out.insert(out.end(), seg.begin(), seg.end());
+  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  return out;
+}
+
+TEST(DecodeJpeg, ExifOrientationAsOpenCvAppliesIt) {
+  const std::vector<uint8_t> jpeg = make_jpeg(40, 24, 3, {});
+  for (const char* order : {"II", "MM"})
+    for (uint32_t o = 0; o <= 9; ++o) {
+      SCOPED_TRACE(std::string(order) + " orientation " + std::to_string(o));
+      const std::vector<uint8_t> bytes = with_exif(jpeg, order, {{0x0112, 3, 1, o}});
+      EXPECT_EQ(detail::exif_orientation(bytes.data() + 6, bytes.size() - 6),
+                o >= 1 && o <= 8 ? static_cast<int>(o) : 0);
+      expect_same_as_opencv(bytes, 1);
+      expect_same_as_opencv(bytes, 2);
+      if (o >= 5 && o <= 8) {
+        EXPECT_EQ(decode_image(bytes, "t.jpg").width(), 24);
+      }
+    }
+  // Entries before the orientation: a string inside the segment is skipped; one whose data lies
+  // outside ends OpenCV's parse (no rotation); a bad entry after the orientation does not matter.
+  const std::vector<std::vector<IfdEntry>> cases = {
+      {{0x010F, 2, 6, 38}, {0x0112, 3, 1, 6}},   {{0x010F, 2, 6, 4000}, {0x0112, 3, 1, 6}},
+      {{0x011A, 5, 1, 9000}, {0x0112, 3, 1, 8}}, {{0x0112, 3, 1, 5}, {0x011A, 5, 1, 9000}},
+      {{0x0112, 3, 1, 3}, {0x0112, 3, 1, 6}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i));
+    expect_same_as_opencv(with_exif(jpeg, "II", cases[i], 16), 1);
+  }
+}
+
+TEST(DecodeJpeg, CorruptAndOversizedInputs) {
+  const std::vector<uint8_t> jpeg = make_jpeg(64, 48, 3, {});
+  // libjpeg's own reading of the size is checked too (image_header.h's check comes first in
+  // decode_image).
+  try {
+    detail::decode_jpeg(jpeg, "big.jpg", 1, 64 * 48 - 1);
+    ADD_FAILURE() << "decoded over the pixel limit";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("big.jpg"), std::string::npos) << e.what();
+  }
+  // A start-of-frame marker with an unsupported precision (12 bits) and with no components.
+  std::vector<uint8_t> bad = jpeg;
+  size_t sof = 2;
+  while (sof + 3 < bad.size() && !(bad[sof] == 0xFF && bad[sof + 1] == 0xC0)) ++sof;
+  ASSERT_LT(sof + 9, bad.size());
+  bad[sof + 4] = 12;
+  EXPECT_EQ(decode_error(bad), ErrorKind::kCorrupt);
+  bad = jpeg;
+  bad[sof + 9] = 0;
+  EXPECT_EQ(decode_error(bad), ErrorKind::kCorrupt);
+  // The data cut inside the headers (libjpeg runs out before the scan).
+  EXPECT_EQ(decode_error({jpeg.begin(), jpeg.begin() + static_cast<ptrdiff_t>(sof + 12)}),
+            ErrorKind::kCorrupt);
+}
+
+TEST(EncodeJpeg, BytesEqualOpenCvEncoder) {
+  for (const auto& [w, h] : {std::pair{67, 45}, std::pair{16, 16}, std::pair{301, 7}}) {
+    const ImageBuffer img = gradient(w, h);
+    std::vector<uint8_t> want;
+    ASSERT_TRUE(cv::imencode(".jpg", cv::Mat(h, w, CV_8UC3, img.view().data), want));
+    EXPECT_EQ(encode_image(img.view(), ".jpg"), want) << w << "x" << h;
+    EXPECT_EQ(encode_image(img.view(), ".JPEG"), want) << w << "x" << h;
   }
 }
 
