@@ -1,6 +1,7 @@
 // Fuzzes image decoding as `detect` does it: the header size check, then decode_image (libjpeg
-// directly for JPEGs, OpenCV's codecs for the rest). The pixel limit is kept small so that a mutated header cannot make one run allocate
-// gigabytes; OpenCV's own limit is set to the same value for formats the header reader skips.
+// directly for JPEGs, OpenCV's codecs for the rest). The pixel limit is kept small so that a
+// mutated header cannot make one run allocate gigabytes; OpenCV's own limit is set to the same
+// value for formats the header reader skips.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -24,6 +24,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <span>
 #include <vector>
 
@@ -98,6 +99,11 @@ struct PipelineCallbacks {
   // item (failed ones included) in input order. An exception it throws stops the pipeline (the
   // threads are joined) and propagates out of run_pipeline. Required.
   std::function<void(PipelineItem&)> deliver;
+  // Called once, as soon as the detector is available, before any process or deliver call (on
+  // whichever pipeline thread needs the detector first, or the caller's): e.g. to set up output
+  // that needs the model's class names. An exception it throws stops the pipeline and propagates
+  // out of run_pipeline. May be empty.
+  std::function<void(const Detector&)> ready;
 };
 
 struct PipelineStats {
@@ -105,7 +111,10 @@ struct PipelineStats {
   uint64_t frames = 0;   // kFrame items delivered without error
   uint64_t failed = 0;   // items delivered with an error (a failed video counts once)
   uint64_t batches = 0;  // Detector::detect calls
-  uint64_t wall_ns = 0;  // run_pipeline, start to end
+  uint64_t wall_ns = 0;  // run_pipeline, from the detector being available to the end
+  // run_pipeline's start until the detector was available (the overload taking a future: reading
+  // and decoding ran meanwhile); 0 when it was given a Detector.
+  uint64_t startup_ns = 0;
   // CPU time of each stage, summed over its threads (infer includes ONNX Runtime's own threads
   // only when intra-op threads = 1, i.e. when Run runs on the calling thread).
   uint64_t decode_ns = 0, infer_ns = 0, process_ns = 0, deliver_ns = 0;
@@ -130,5 +139,15 @@ ThreadPlan default_thread_plan(unsigned cores = 0);
 // Thread-safe in the sense that several pipelines may share one Detector.
 PipelineStats run_pipeline(const Detector& detector, std::span<const PipelineInput> inputs,
                            const PipelineOptions& options, const PipelineCallbacks& callbacks);
+
+// The same, with the detector still loading (Detector::open takes ~0.06 s for nano, more for
+// larger models): images are read and decoded at once (as many as max_in_flight), while
+// inference, `ready`, `process` and `deliver` wait for `detector`. Under fast_decode, decoding
+// waits too (the reduction depends on the model's input size). If `detector` holds an exception
+// (or a null pointer), no callback is called, the threads are joined and run_pipeline rethrows it
+// (Error(kRuntime) for a null pointer). The pointed-to Detector must outlive the call.
+PipelineStats run_pipeline(std::shared_future<const Detector*> detector,
+                           std::span<const PipelineInput> inputs, const PipelineOptions& options,
+                           const PipelineCallbacks& callbacks);
 
 }  // namespace yoloxrt

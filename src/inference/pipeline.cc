@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <ctime>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -143,9 +144,9 @@ class Producers {
 
 class Pipeline {
  public:
-  Pipeline(const Detector& det, std::span<const PipelineInput> inputs, const PipelineOptions& o,
-           const PipelineCallbacks& cb)
-      : det_(det),
+  Pipeline(std::shared_future<const Detector*> det, std::span<const PipelineInput> inputs,
+           const PipelineOptions& o, const PipelineCallbacks& cb)
+      : det_future_(std::move(det)),
         inputs_(inputs),
         o_(o),
         cb_(cb),
@@ -178,7 +179,8 @@ class Pipeline {
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
     if (fatal_) std::rethrow_exception(fatal_);
-    stats_.wall_ns = now_ns() - t0;
+    stats_.startup_ns = ready_at_ > t0 ? ready_at_ - t0 : 0;
+    stats_.wall_ns = now_ns() - t0 - stats_.startup_ns;
     stats_.max_in_flight = max_in_flight_;
     stats_.decode_ns = decode_ns_;
     stats_.infer_ns = infer_ns_;
@@ -200,6 +202,26 @@ class Pipeline {
       }
       stop();
     }
+  }
+
+  // The detector, once available; the first caller also runs the `ready` callback. Rethrows the
+  // loader's exception (or the callback's) to every caller.
+  const Detector& detector() {
+    std::call_once(ready_once_, [this] {
+      try {
+        const bool waited =
+            det_future_.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+        det_ = det_future_.get();
+        if (!det_)
+          throw Error(ErrorKind::kRuntime, "pipeline: the detector loader gave no detector");
+        if (cb_.ready) cb_.ready(*det_);
+        if (waited) ready_at_ = now_ns();
+      } catch (...) {
+        ready_error_ = std::current_exception();
+      }
+    });
+    if (ready_error_) std::rethrow_exception(ready_error_);
+    return *det_;
   }
 
   // --- slots -------------------------------------------------------------------------------------
@@ -358,17 +380,19 @@ class Pipeline {
   // The largest of 8, 4, 2 that leaves a w x h image at least as large as the model's resized
   // input (the resize only ever shrinks it further), else 1. Both orientations are planned, in
   // case EXIF orientation turns the image.
-  int reduction_for(int w, int h) const {
-    const double scale = std::max(det_.plan_for(w, h).scale, det_.plan_for(h, w).scale);
+  int reduction_for(int w, int h) {
+    const Detector& det = detector();
+    const double scale = std::max(det.plan_for(w, h).scale, det.plan_for(h, w).scale);
     for (int r : {8, 4, 2})
       if (scale * r <= 1.0) return r;
     return 1;
   }
 
   void infer() {
+    const Detector& det = detector();
     const size_t batch = o_.batch;
-    auto size_key = [this](const Job& j) {
-      const ResizePlan p = det_.plan_for(j.item.image.width(), j.item.image.height());
+    auto size_key = [&det](const Job& j) {
+      const ResizePlan p = det.plan_for(j.item.image.width(), j.item.image.height());
       return std::pair(p.input_h, p.input_w);
     };
     auto stop_waiting = [this] { return all_slots_taken(); };
@@ -380,7 +404,7 @@ class Pipeline {
       std::vector<Image> views;
       for (const auto& j : group) views.push_back(j->item.image.view());
       try {
-        auto results = det_.detect(std::span<const Image>(views));
+        auto results = det.detect(std::span<const Image>(views));
         for (size_t k = 0; k < group.size(); ++k)
           group[k]->item.detections = to_original(std::move(results[k]), group[k]->item);
       } catch (...) {
@@ -438,6 +462,7 @@ class Pipeline {
 
   // Delivers the jobs in sequence order until dispatch has numbered its last one.
   void deliver_all() {
+    (void)detector();  // nothing is delivered before the model is there (or failed to load)
     for (uint64_t seq = 0;; ++seq) {
       JobPtr job;
       {
@@ -466,7 +491,11 @@ class Pipeline {
     }
   }
 
-  const Detector& det_;
+  std::shared_future<const Detector*> det_future_;
+  std::once_flag ready_once_;
+  const Detector* det_ = nullptr;   // set under ready_once_
+  std::exception_ptr ready_error_;  // set under ready_once_
+  uint64_t ready_at_ = 0;           // set under ready_once_: when the wait for it ended
   std::span<const PipelineInput> inputs_;
   const PipelineOptions& o_;
   const PipelineCallbacks& cb_;
@@ -514,13 +543,22 @@ ThreadPlan default_thread_plan(unsigned cores) {
 
 PipelineStats run_pipeline(const Detector& detector, std::span<const PipelineInput> inputs,
                            const PipelineOptions& options, const PipelineCallbacks& callbacks) {
+  std::promise<const Detector*> ready;
+  ready.set_value(&detector);
+  return run_pipeline(ready.get_future().share(), inputs, options, callbacks);
+}
+
+PipelineStats run_pipeline(std::shared_future<const Detector*> detector,
+                           std::span<const PipelineInput> inputs, const PipelineOptions& options,
+                           const PipelineCallbacks& callbacks) {
   if (options.batch < 1 || options.decode_threads < 1 || options.infer_threads < 1 ||
       options.process_threads < 1)
     throw Error(ErrorKind::kInvalidArgument,
                 "pipeline: batch and thread counts must be at least 1");
   if (!callbacks.deliver)
     throw Error(ErrorKind::kInvalidArgument, "pipeline: a deliver callback is required");
-  Pipeline p(detector, inputs, options, callbacks);
+  if (!detector.valid()) throw Error(ErrorKind::kInvalidArgument, "pipeline: no detector future");
+  Pipeline p(std::move(detector), inputs, options, callbacks);
   return p.run();
 }
 

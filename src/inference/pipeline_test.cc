@@ -4,12 +4,15 @@
 #include "yoloxrt/pipeline.h"
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -388,6 +391,82 @@ TEST(PipelineConcurrency, ManyThreadsSmallQueuesMatchSequential) {
   const Collected c = run(*det, inputs, o);
   expect_same(c.lines, want, "3 threads per stage, batch 3, 5 in flight");
   EXPECT_LE(c.stats.peak_in_flight, 5u);
+}
+
+}  // namespace
+}  // namespace yoloxrt
+
+namespace yoloxrt {
+namespace {
+
+// The future overload: images are read and decoded while the model loads; results are those of
+// the Detector overload, `ready` runs once before any process or deliver call.
+TEST(PipelineConcurrency, DecodesWhileTheDetectorLoads) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  const testing::TempDir tmp;
+  auto det = Detector::open(nano_model(), small_options());
+  const auto inputs = make_inputs(fx, tmp.path(), 8, 3);
+  PipelineOptions o;
+  o.max_in_flight = 4;
+  const Collected want = run(*det, inputs, o);
+  for (bool fast : {false, true}) {
+    SCOPED_TRACE(fast ? "fast decode" : "full decode");
+    o.fast_decode = fast;
+    const Collected want_now = fast ? run(*det, inputs, o) : want;
+    std::promise<const Detector*> loading;
+    std::atomic<int> ready_calls{0};
+    std::atomic<bool> early{false};
+    std::vector<std::string> lines;
+    PipelineCallbacks cb;
+    cb.ready = [&](const Detector& d) {
+      EXPECT_EQ(&d, det.get());
+      ++ready_calls;
+    };
+    cb.process = [&](PipelineItem&) {
+      if (ready_calls == 0) early = true;
+    };
+    cb.deliver = [&](PipelineItem& it) {
+      if (ready_calls == 0) early = true;
+      lines.push_back(line_of(it, det->metadata().class_names));
+    };
+    std::thread loader([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      loading.set_value(det.get());
+    });
+    const PipelineStats s = run_pipeline(loading.get_future().share(), inputs, o, cb);
+    loader.join();
+    expect_same(lines, want_now.lines, "detector loaded meanwhile");
+    EXPECT_EQ(ready_calls, 1);
+    EXPECT_FALSE(early);
+    EXPECT_GE(s.startup_ns, 20'000'000u);
+  }
+}
+
+// A model that fails to load: its error comes out of run_pipeline, and no callback ran.
+TEST(Pipeline, DetectorLoadFailurePropagatesWithoutCallbacks) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  const testing::TempDir tmp;
+  const auto inputs = make_inputs(fx, tmp.path(), 6, 2);
+  for (bool fast : {false, true}) {
+    std::promise<const Detector*> failing;
+    failing.set_exception(
+        std::make_exception_ptr(Error(ErrorKind::kCorrupt, "not a model", "m.onnx")));
+    std::atomic<int> calls{0};
+    PipelineCallbacks cb;
+    cb.ready = [&](const Detector&) { ++calls; };
+    cb.process = [&](PipelineItem&) { ++calls; };
+    cb.deliver = [&](PipelineItem&) { ++calls; };
+    PipelineOptions o;
+    o.fast_decode = fast;
+    try {
+      run_pipeline(failing.get_future().share(), inputs, o, cb);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
+      EXPECT_NE(std::string(e.what()).find("not a model"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(calls, 0);
+  }
 }
 
 }  // namespace
