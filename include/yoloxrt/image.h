@@ -87,6 +87,12 @@ void save_image(const std::filesystem::path& path, const Image& image);
 // first decode or encode of a format other than JPEG (about 0.05-0.1 s). A caller can overlap that start-up with other work, e.g.
 // opening a Detector. Thread-safe. Throws Error(kRuntime) if a codec plugin cannot be loaded.
 void preload_media_codecs(bool video = false);
+// The same, loading only the image codecs (if `images`) and the video codecs (if `video`).
+void preload_media_codecs(bool images, bool video);
+
+// True if the extension (case-insensitive) is ".jpg", ".jpeg" or ".jpe": images that load_image
+// and save_image handle with libjpeg, without OpenCV's codec plugin.
+bool is_jpeg_extension(const std::filesystem::path& path);
 
 // True if the extension (case-insensitive) is one load_image is meant for.
 bool is_image_extension(const std::filesystem::path& path);

@@ -20,7 +20,6 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "inference/jpeg_codec.h"
 #include "yoloxrt/detector.h"
 #include "yoloxrt/draw.h"
 #include "yoloxrt/error.h"
@@ -340,15 +339,15 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   // loaded, if other formats or videos are there, on first use, and checked once the model is
   // there, so that a plugin that cannot load stops the job as it did before any work.
   const bool any_video = std::any_of(items.begin(), items.end(), [](auto& w) { return w.video; });
-  const bool needs_codecs = any_video || std::any_of(items.begin(), items.end(), [](auto& w) {
-                              return !detail::is_jpeg_extension(w.input.extension().string());
-                            });
+  const bool needs_image_codecs = std::any_of(items.begin(), items.end(), [](auto& w) {
+    return !w.video && !is_jpeg_extension(w.input);
+  });
   std::unique_ptr<Detector> detector;
   std::promise<const Detector*> loaded;
   std::jthread loader([&] {
     try {
       detector = Detector::open(a.model, o);
-      if (needs_codecs) preload_media_codecs(any_video);
+      preload_media_codecs(needs_image_codecs, any_video);
       loaded.set_value(detector.get());
     } catch (...) {
       loaded.set_exception(std::current_exception());

@@ -138,7 +138,7 @@ ImageBuffer load_image(const std::filesystem::path& path, uint64_t max_pixels) {
 
 std::vector<uint8_t> encode_image(const Image& image, const std::string& extension) {
   if (image.empty()) throw Error(ErrorKind::kInvalidArgument, "encode_image: empty image");
-  if (detail::is_jpeg_extension(extension)) return detail::encode_jpeg(image);
+  if (is_jpeg_extension("x" + extension)) return detail::encode_jpeg(image);
   std::vector<uint8_t> out;
   const detail::ImageIoApi& io = detail::image_io();
   if (!io.has_encoder(extension.c_str()))
@@ -160,9 +160,16 @@ void save_image(const std::filesystem::path& path, const Image& image) {
                     std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
-void preload_media_codecs(bool video) {
-  (void)detail::image_io();
+void preload_media_codecs(bool video) { preload_media_codecs(true, video); }
+
+void preload_media_codecs(bool images, bool video) {
+  if (images) (void)detail::image_io();
   if (video) (void)detail::video_io();
+}
+
+bool is_jpeg_extension(const std::filesystem::path& path) {
+  const std::string ext = core::to_lower(path.extension().string());
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".jpe";
 }
 
 bool is_image_extension(const std::filesystem::path& path) {

@@ -16,8 +16,6 @@
 #include <jerror.h>
 #include <opencv2/core.hpp>
 
-#include "core/strings.h"
-
 #include "yoloxrt/error.h"
 
 namespace yoloxrt::detail {
@@ -195,11 +193,6 @@ bool encode_core(Encoder* e, const JpegPixels* p, const JpegEncodeOptions* o) {
 
 bool is_jpeg(const std::vector<uint8_t>& b) {
   return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
-}
-
-bool is_jpeg_extension(const std::string& extension) {
-  const std::string e = core::to_lower(extension);
-  return e == ".jpg" || e == ".jpeg" || e == ".jpe";
 }
 
 int exif_orientation(const uint8_t* app1, size_t size) {

@@ -21,9 +21,6 @@ namespace yoloxrt::detail {
 // True if the bytes start with a JPEG signature (SOI followed by a marker: FF D8 FF).
 bool is_jpeg(const std::vector<uint8_t>& bytes);
 
-// True for ".jpg", ".jpeg", ".jpe" (any case): the extensions encode_jpeg writes for.
-bool is_jpeg_extension(const std::string& extension);
-
 // Decodes a JPEG into BGR at 1/`reduction` of its size (1, 2, 4 or 8; libjpeg's scaled decoding,
 // ceil of each side), as cv::imdecode(IMREAD_COLOR or IMREAD_REDUCED_COLOR_N) does. The size
 // libjpeg reads is checked against `max_pixels` (full size) before any pixel buffer is allocated.
