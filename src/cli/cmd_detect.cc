@@ -3,6 +3,7 @@
 // Never loses data: outputs are written atomically, never over an input (checked on canonical
 // paths before anything runs), and an input that fails is reported on stderr and skipped; the exit
 // code is then kExitPartialFailure, or the error's own code if every input failed.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -306,6 +307,11 @@ void print_timing(const PipelineStats& s, const TimingStats& t) {
 }
 
 void run_detect(const DetectArgs& a, int& exit_code) {
+  // Every image allocates megabyte buffers (pixels, libjpeg's coefficients, encoded bytes) that
+  // glibc would mmap and unmap each time, page-faulting them in again: ~25 % more page faults
+  // and 4 % more CPU on the 20-photo benchmark. Kept in the heap instead (peak RSS unchanged).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   const uint64_t max_pixels = limit_image_pixels(a.max_megapixels);
   if (a.batch < 1) throw Error(ErrorKind::kInvalidArgument, "--batch must be at least 1");
   if (a.io_threads < 0) throw Error(ErrorKind::kInvalidArgument, "--io-threads must be >= 0");
