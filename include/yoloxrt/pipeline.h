@@ -120,6 +120,9 @@ struct PipelineStats {
   uint64_t decode_ns = 0, infer_ns = 0, process_ns = 0, deliver_ns = 0;
   size_t max_in_flight = 0;   // the bound used
   size_t peak_in_flight = 0;  // the most items alive at once (<= max_in_flight)
+  // Wall time the infer threads spent waiting for decoded images (after the detector was
+  // available): what the other stages failed to hide.
+  uint64_t infer_wait_ns = 0;
 };
 
 // How many threads a detection job should use on a machine with `cores` hardware threads (0 =

@@ -296,14 +296,14 @@ void print_timing(const PipelineStats& s, const TimingStats& t) {
                "timing: %llu images/frames in %.3f s (%.1f/s) after the model loaded (%.3f s, "
                "decoding meanwhile); ONNX Runtime Run %.3f s (wall / "
                "Run = %.3f), pre-process %.3f s, post-process %.3f s; CPU: decode %.3f s, "
-               "infer %.3f s, draw+write %.3f s, deliver %.3f s; %llu batches; peak in flight "
-               "%zu of %zu\n",
+               "infer %.3f s, draw+write %.3f s, deliver %.3f s; Run thread waited %.3f s for "
+               "images; %llu batches; peak in flight %zu of %zu\n",
                static_cast<unsigned long long>(n), sec(s.wall_ns),
                s.wall_ns ? static_cast<double>(n) / sec(s.wall_ns) : 0.0, sec(s.startup_ns),
                sec(t.run_ns), t.run_ns ? sec(s.wall_ns) / sec(t.run_ns) : 0.0, sec(t.preprocess_ns),
                sec(t.postprocess_ns), sec(s.decode_ns), sec(s.infer_ns), sec(s.process_ns),
-               sec(s.deliver_ns), static_cast<unsigned long long>(s.batches), s.peak_in_flight,
-               s.max_in_flight);
+               sec(s.deliver_ns), sec(s.infer_wait_ns), static_cast<unsigned long long>(s.batches),
+               s.peak_in_flight, s.max_in_flight);
 }
 
 void run_detect(const DetectArgs& a, int& exit_code) {
@@ -345,9 +345,8 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   // loaded, if other formats or videos are there, on first use, and checked once the model is
   // there, so that a plugin that cannot load stops the job as it did before any work.
   const bool any_video = std::any_of(items.begin(), items.end(), [](auto& w) { return w.video; });
-  const bool needs_image_codecs = std::any_of(items.begin(), items.end(), [](auto& w) {
-    return !w.video && !is_jpeg_extension(w.input);
-  });
+  const bool needs_image_codecs = std::any_of(
+      items.begin(), items.end(), [](auto& w) { return !w.video && !is_jpeg_extension(w.input); });
   std::unique_ptr<Detector> detector;
   std::promise<const Detector*> loaded;
   std::jthread loader([&] {

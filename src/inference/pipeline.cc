@@ -186,6 +186,7 @@ class Pipeline {
     stats_.infer_ns = infer_ns_;
     stats_.process_ns = process_ns_;
     stats_.batches = batches_;
+    stats_.infer_wait_ns = infer_wait_ns_;
     return stats_;
   }
 
@@ -399,7 +400,9 @@ class Pipeline {
     std::vector<JobPtr> group;
     for (;;) {
       group.clear();
+      const uint64_t w0 = now_ns();
       if (!infer_q_.pop_group(batch, size_key, stop_waiting, group)) break;
+      infer_wait_ns_ += now_ns() - w0;
       const uint64_t t0 = cpu_ns();
       std::vector<Image> views;
       for (const auto& j : group) views.push_back(j->item.image.view());
@@ -517,7 +520,7 @@ class Pipeline {
   bool done_stopping_ = false;
   std::exception_ptr fatal_;
 
-  std::atomic<uint64_t> decode_ns_{0}, infer_ns_{0}, process_ns_{0}, batches_{0};
+  std::atomic<uint64_t> decode_ns_{0}, infer_ns_{0}, process_ns_{0}, batches_{0}, infer_wait_ns_{0};
   PipelineStats stats_;
 };
 
