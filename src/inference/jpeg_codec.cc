@@ -287,7 +287,8 @@ ImageBuffer decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& na
     ~Destroy() { jpeg_destroy_decompress(&d->cinfo); }
   } destroy{&d};
   const auto corrupt = [&] {
-    return Error(ErrorKind::kCorrupt, std::string("not a readable JPEG: ") + d.err.message, name);
+    return Error(ErrorKind::kCorrupt,
+                 std::string("not a readable image: libjpeg: ") + d.err.message, name);
   };
   if (!read_header(&d, bytes.data(), bytes.size(), reduction)) throw corrupt();
   // The size libjpeg will decode, whatever image_header.h read, before any pixel buffer exists.
@@ -303,7 +304,7 @@ ImageBuffer decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& na
   }
   if (d.cinfo.output_width == 0 || d.cinfo.output_height == 0 || d.cinfo.output_width > 65535 ||
       d.cinfo.output_height > 65535)
-    throw Error(ErrorKind::kCorrupt, "not a readable JPEG: no image size", name);
+    throw Error(ErrorKind::kCorrupt, "not a readable image: libjpeg reads no image size", name);
   int orientation = 0;
   for (jpeg_saved_marker_ptr m = d.cinfo.marker_list; m; m = m->next)
     if (m->marker == JPEG_APP0 + 1) {
