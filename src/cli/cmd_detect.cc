@@ -343,9 +343,9 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   const bool any_video = std::any_of(items.begin(), items.end(), [](auto& w) { return w.video; });
   if (!any_video) {
     // Every photo allocates megabyte buffers (pixels, libjpeg's coefficients, encoded bytes) that
-    // glibc would mmap and unmap each time, page-faulting them in again: 20 photos took 27,000
-    // page faults and 0.58 s of CPU, 17,500 and 0.46 s with these (peak RSS unchanged). With a
-    // video they saved nothing measurable and raised peak RSS by ~5 MB.
+    // glibc would mmap and unmap each time, page-faulting them in again: 20 photos took 23,000
+    // page faults and 473 ms of CPU, 17,800 and 454 ms with these (perf stat, peak RSS
+    // unchanged). With a video they saved nothing measurable and raised peak RSS by ~5 MB.
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 128 << 20);
   }
