@@ -196,6 +196,10 @@ void register_eval(CLI::App& app, int& /*exit_code*/) {
                   "ONNX Runtime intra-op threads (0 = automatic: see README, Threads)")
       ->capture_default_str();
   add_pipeline_flags(cmd, args->pipeline, "Threads decoding images; 0 = automatic");
+  cmd->get_option("--fast-decode")
+      ->description(
+          "Decode JPEGs >= 2x the model input at 1/2, 1/4 or 1/8 scale (faster; changes pixels, so "
+          "the metrics slightly; recorded in the JSON's settings)");
   cmd->add_option("--ep", args->ep, "Execution providers in order, comma-separated");
   cmd->add_option("--family", args->family,
                   "cjm or megvii: pre-processing for models without yoloxrt metadata");

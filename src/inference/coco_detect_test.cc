@@ -143,7 +143,9 @@ TEST(DetectCocoImages, PipelinedEqualsOneImageAtATime) {
     }
     EXPECT_EQ(progress, (std::vector<size_t>{1, 2, 3, 4, 5, 6, 7, 8}));
     EXPECT_EQ(run.stats.images, 8u);
-    if (s.batch > 1) EXPECT_LT(run.stats.batches, 8u);  // same input size: batches did form
+    if (s.batch > 1) {
+      EXPECT_LT(run.stats.batches, 8u);  // one input size: batches did form
+    }
   }
 }
 
