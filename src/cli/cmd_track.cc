@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -364,7 +365,12 @@ void run_track(const TrackArgs& a) {
   o.iou = a.iou;
   o.per_class = a.per_class;
   o.max_det = a.max_det;
+  // The codecs load (~0.1 s) while the model does: video codecs unless every input is a folder.
+  const bool video = std::any_of(a.inputs.begin(), a.inputs.end(),
+                                 [](const std::string& in) { return !fs::is_directory(in); });
+  auto codecs = std::async(std::launch::async, [video] { preload_media_codecs(video); });
   const auto detector = Detector::open(a.model, o);
+  codecs.get();
   std::optional<std::set<int>> classes;
   if (!a.classes.empty()) classes = resolve_classes(a.classes, detector->metadata().class_names);
 
