@@ -379,9 +379,9 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
     if (a.silu_inputs.count(src)) r.min = std::max(r.min, -kSiluInputFloor);
     return r;
   };
-  const std::map<std::string, TensorRange> shared =
-      options.share_concat_ranges ? shared_concat_ranges(a, own_range)
-                                  : std::map<std::string, TensorRange>{};
+  const std::map<std::string, TensorRange> shared = options.share_concat_ranges
+                                                        ? shared_concat_ranges(a, own_range)
+                                                        : std::map<std::string, TensorRange>{};
   for (const auto& t : a.quantized) {
     const std::string src = range_source(a, t);
     const auto sh = shared.find(src);
