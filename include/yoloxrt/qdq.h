@@ -22,10 +22,14 @@
 //  - Concat: its inputs take the Concat output's range (share_concat_ranges), so ORT's
 //    QLinearConcat copies bytes instead of requantizing each input (Nano: 0.42 -> 0.11 ms per
 //    Run). A tensor read by several Concats gets the union of their output ranges. Quantizing an
-//    input straight to the output's grid rounds once where requantizing rounded twice; on Nano
-//    it did not cost accuracy (AP 0.355 -> 0.357 with float_leading_convs 9).
+//    input straight to the output's grid rounds once where requantizing rounded twice. Nano AP on
+//    the 64 shared photos, without -> with: defaults 0.288 -> 0.299, float_leading_convs 9
+//    0.355 -> 0.357, --auto-float 5 0.364 -> 0.359 (within the noise of 64 photos).
 //  - Conv weights: int8, symmetric (zero point 0), per output channel (axis 0) unless per_tensor;
-//    biases: int32 with scale input_scale * weight_scale, zero point 0.
+//    biases: int32 with scale input_scale * weight_scale, zero point 0. Symmetric int8 weights
+//    are what selects ORT's fast symmetric (VNNI) conv and depthwise kernels on x86: uint8
+//    depthwise weights (zero point 128) ran Nano's depthwise convs 27% slower, and int8
+//    activations (s8s8) have no such kernel on x86 (Nano's convs 8x slower).
 #pragma once
 
 #include <map>
