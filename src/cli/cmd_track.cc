@@ -208,13 +208,13 @@ class TrackRun {
     fs::path input;
     size_t input_index = 0;
     bool video = false;
-    fs::path out;  // the annotated video, or folder of annotated frames
+    fs::path out;                    // the annotated video, or folder of annotated frames
     std::optional<Tracker> tracker;  // made at the first frame (the video's frame rate)
     double fps = 30;
     std::unique_ptr<VideoWriter> writer;
     std::vector<MotRow> rows;
     std::map<int, std::deque<std::array<float, 2>>> trails;
-    int64_t index = 0;           // frames tracked
+    int64_t index = 0;          // frames tracked
     int width = 0, height = 0;  // the first frame's size (a folder's frames must all have it)
     fs::path first_frame;
   };
@@ -231,14 +231,14 @@ class TrackRun {
       st.first_frame = name;
       st.width = it.width;
       st.height = it.height;
-      st.fps = it.fps > 0 && it.fps < 1000 ? it.fps : 30;  // folders, and containers that do not say
+      // 30 for folders, and for containers that do not say.
+      st.fps = it.fps > 0 && it.fps < 1000 ? it.fps : 30;
       st.tracker.emplace(tracker_options(a_, st.fps));
     } else if (!st.video && (it.width != st.width || it.height != st.height)) {
       throw Error(ErrorKind::kMismatch,
                   "frame is " + std::to_string(it.width) + "x" + std::to_string(it.height) +
-                      " but the folder's first frame (" +
-                      st.first_frame.filename().string() + ") is " +
-                      std::to_string(st.width) + "x" + std::to_string(st.height),
+                      " but the folder's first frame (" + st.first_frame.filename().string() +
+                      ") is " + std::to_string(st.width) + "x" + std::to_string(st.height),
                   name.string());
     }
     Image view = it.image.view();

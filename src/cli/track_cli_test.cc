@@ -99,10 +99,10 @@ TEST(TrackCli, OutputsDoNotDependOnPipelineSettings) {
   auto run = [&](const fs::path& input, const std::string& flags, const std::string& name) {
     const fs::path out = tmp / name;
     fs::create_directories(out);
-    const auto r = run_command(cli_path() + " track -q " + q(model) + " " + q(input) +
-                               " --max-frames 10 --trail 3 --track-thresh 0.3 -o " +
-                               q(out / "annotated") + " --mot " + q(out / "t.txt") + " --json " +
-                               q(out / "t.json") + " " + flags);
+    const auto r =
+        run_command(cli_path() + " track -q " + q(model) + " " + q(input) +
+                    " --max-frames 10 --trail 3 --track-thresh 0.3 -o " + q(out / "annotated") +
+                    " --mot " + q(out / "t.txt") + " --json " + q(out / "t.json") + " " + flags);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     Outputs o{slurp(out / "t.txt"), slurp(out / "t.json"), {}};
     if (fs::is_directory(out / "annotated" / "frames"))

@@ -55,7 +55,6 @@ TEST(CocoEvalDetectorOptions, YoloxEvaluationSettings) {
   EXPECT_EQ(o.max_det, 100u);
 }
 
-
 // --- detect_coco_images ----------------------------------------------------------------------
 
 // The official nano weights exported by yoloxrt (dynamic batch), run at 160 x 160 letterbox so
