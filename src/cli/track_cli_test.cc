@@ -22,7 +22,11 @@ std::string slurp(const fs::path& p) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {
+  std::string s = "'";  // appended, not "'" + string: GCC 12's -Wrestrict false positive
+  s += p.string();
+  return s += "'";
+}
 
 TEST(TrackCli, ReplayWritesByteTracksTracksByteForByte) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
