@@ -33,6 +33,11 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
   c->add_option("--sensitivity-images", q.sensitivity_images,
                 "calibration images --auto-float measures on (default 4)")
       ->check(CLI::PositiveNumber);
+  c->add_option("--float-below-db", q.float_below_db,
+                "keep float the convs whose estimated int8 SQNR is below this (dB; 0: off)")
+      ->capture_default_str();
+  c->add_flag("--all-int8", q.all_int8,
+              "every convolution in int8: the stem too, no --float-below-db rule");
   c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
 }
 
@@ -50,6 +55,11 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   o.qdq.quantize_stem = q.stem;
   o.qdq.float_leading_convs = q.float_leading;
   o.auto_float_convs = q.auto_float;
+  o.float_below_db = q.float_below_db;
+  if (q.all_int8) {
+    o.qdq.quantize_stem = true;
+    o.float_below_db = 0;
+  }
   o.sensitivity_images = q.sensitivity_images;
   o.threads = q.threads;
   o.warn = [](const std::string& m) { std::fprintf(stderr, "yoloxrt: warning: %s\n", m.c_str()); };
@@ -68,6 +78,13 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
                 o.method == CalibrationMethod::kPercentile
                     ? (" " + std::to_string(q.percentile)).c_str()
                     : "");
+    if (!r.sqnr_float.empty()) {
+      std::printf("kept float by estimated SQNR (< %.1f dB; --float-below-db):\n",
+                  o.float_below_db);
+      for (const auto& e : r.estimates)
+        if (e.sqnr_db < o.float_below_db)
+          std::printf("  %-60s %6.2f dB\n", e.conv.c_str(), e.sqnr_db);
+    }
     if (!r.auto_float.empty()) {
       std::printf("kept float by measured sensitivity (output SQNR with only that conv int8):\n");
       for (size_t i = 0; i < r.auto_float.size(); ++i)
