@@ -63,8 +63,18 @@ CalibrationResult calibrate(const fs::path& model_path, const std::vector<std::s
         auto& sums = channel_sums[name];
         sums.resize(static_cast<size_t>(c->second), 0.0);
         const size_t per = v.size() / sums.size();
-        for (size_t i = 0; i < v.size(); ++i)
-          if (std::isfinite(v[i])) sums[i / per] += static_cast<double>(v[i]) * v[i];
+        for (size_t ch = 0; ch < sums.size(); ++ch) {
+          // Float partial sums over one channel's plane (vectorisable), added in double.
+          const float* p = v.data() + ch * per;
+          float acc[8] = {};
+          size_t j = 0;
+          for (; j + 8 <= per; j += 8)
+            for (int k = 0; k < 8; ++k) acc[k] += p[j + k] * p[j + k];
+          double sum = 0;
+          for (; j < per; ++j) sum += static_cast<double>(p[j]) * p[j];
+          for (float a : acc) sum += a;
+          if (std::isfinite(sum)) sums[ch] += sum;  // NaN/inf values: the histogram counts them
+        }
         channel_counts[name] += per;
       },
       options.progress, options.warn);
@@ -203,11 +213,12 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   }
   const auto images = calibration_images(calib_dir, options.calib_count, options.warn);
   const auto convs = list_conv_nodes(bytes);
-  std::map<std::string, int64_t> channels;
-  for (const auto& c : convs) {
-    channels[c.input] = c.in_channels;
-    channels[c.output] = c.out_channels;
-  }
+  std::map<std::string, int64_t> channels;  // per-channel power only for the SQNR rule
+  if (options.float_below_db > 0)
+    for (const auto& c : convs) {
+      channels[c.input] = c.in_channels;
+      channels[c.output] = c.out_channels;
+    }
   const CalibrationResult calib =
       calibrate(in, report.plan.calibration_tensors, images, options, channels);
   report.images_used = calib.images_used;
