@@ -182,6 +182,7 @@ struct QuantizeReport {
   std::vector<ConvSensitivity> sensitivity;  // when auto_float_convs > 0 (all convs, sorted)
   std::vector<std::string> auto_float;       // the convs auto_float_convs kept float
   size_t images_used = 0;
+  size_t tensors_calibrated = 0;  // before the rule: the plan's tensors may be fewer after it
   std::vector<std::string> skipped;
   uint64_t bytes_in = 0, bytes_out = 0;
   std::string metadata_json;  // the value stored under "yoloxrt.quantization"

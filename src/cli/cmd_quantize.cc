@@ -73,7 +73,7 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   bar->finish();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!quiet) {
-    std::printf("calibrated %zu tensors on %zu images (%s%s)\n", r.plan.calibration_tensors.size(),
+    std::printf("calibrated %zu tensors on %zu images (%s%s)\n", r.tensors_calibrated,
                 r.images_used, q.method.c_str(),
                 o.method == CalibrationMethod::kPercentile
                     ? (" " + std::to_string(q.percentile)).c_str()

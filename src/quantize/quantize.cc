@@ -222,6 +222,7 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   const CalibrationResult calib =
       calibrate(in, report.plan.calibration_tensors, images, options, channels);
   report.images_used = calib.images_used;
+  report.tensors_calibrated = calib.stats.size();
   report.skipped = calib.skipped;
   QdqOptions qdq = options.qdq;
   if (options.float_below_db > 0) {
