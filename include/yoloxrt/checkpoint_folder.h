@@ -14,12 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "yoloxrt/labels.h"
+
 namespace yoloxrt {
 
-struct ColorMap {
-  std::vector<std::string> labels;             // index = class id
-  std::vector<std::array<uint8_t, 3>> colors;  // RGB 0..255, one per label, or empty (no colours)
-};
+// A colormap is a labels set with colours (labels.h): one struct for both files.
+using ColorMap = LabelSet;
 
 struct NormStats {
   std::array<float, 3> mean{};  // RGB, 0..1 scale

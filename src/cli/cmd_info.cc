@@ -100,7 +100,7 @@ void info_checkpoint(const std::filesystem::path& p, bool as_json) {
     j["sha256"] = i.sha256;
     j["colormap"] = i.source.colormap ? json(i.source.colormap->string()) : json();
     j["norm_stats"] = i.source.norm_stats ? json(i.source.norm_stats->string()) : json();
-    if (i.source.colors) j["classes"] = i.source.colors->labels;
+    if (i.source.colors) j["classes"] = i.source.colors->names;
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }

@@ -54,10 +54,10 @@ ColorMap parse_colormap(std::string_view text) {
     const std::string where = "colormap item " + std::to_string(i++);
     if (!item.is_object() || !item.contains("label") || !item["label"].is_string())
       throw Error(ErrorKind::kCorrupt, where + " has no string 'label'");
-    cm.labels.push_back(item["label"].get<std::string>());
+    cm.names.push_back(item["label"].get<std::string>());
     // Colours are all or nothing: a class without one would be drawn in a colour no file chose.
     const bool has_color = item.contains("color");
-    if (cm.labels.size() > 1 && has_color == cm.colors.empty())
+    if (cm.names.size() > 1 && has_color == cm.colors.empty())
       throw Error(ErrorKind::kCorrupt,
                   where + (has_color ? " has a 'color' but earlier items do not"
                                      : " has no 'color' but earlier items do"));
@@ -72,7 +72,7 @@ ColorMap parse_colormap(std::string_view text) {
     }
     cm.colors.push_back(rgb);
   }
-  if (cm.labels.empty()) throw Error(ErrorKind::kCorrupt, "colormap has no items");
+  if (cm.names.empty()) throw Error(ErrorKind::kCorrupt, "colormap has no items");
   return cm;
 }
 

@@ -11,13 +11,8 @@ namespace yoloxrt {
 
 LabelSet parse_labels(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{') return parse_colormap(text);
   LabelSet out;
-  if (first != std::string_view::npos && text[first] == '{') {
-    ColorMap cm = parse_colormap(text);
-    out.names = std::move(cm.labels);
-    out.colors = std::move(cm.colors);
-    return out;
-  }
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find('\n', pos);

@@ -39,7 +39,7 @@ TEST(ParseLabels, IntegerColoursAreReadAsExportReadsThem) {
   EXPECT_EQ(l.colors[0], (Rgb{200, 100, 0}));
   EXPECT_EQ(l.colors[1], (Rgb{255, 0, 7}));
   const ColorMap cm = parse_colormap(text);
-  EXPECT_EQ(cm.labels, l.names);
+  EXPECT_EQ(cm.names, l.names);
   EXPECT_EQ(cm.colors, l.colors);
 }
 

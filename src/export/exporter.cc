@@ -98,13 +98,13 @@ Architecture choose_architecture(const LoadedCheckpoint& c, const ExportOptions&
 void set_class_names(const LoadedCheckpoint& c, int num_classes, ModelMetadata& m,
                      std::vector<std::string>& warnings) {
   if (c.source.colors) {
-    if (static_cast<int>(c.source.colors->labels.size()) != num_classes)
+    if (static_cast<int>(c.source.colors->names.size()) != num_classes)
       throw Error(ErrorKind::kMismatch,
-                  "colormap has " + std::to_string(c.source.colors->labels.size()) +
+                  "colormap has " + std::to_string(c.source.colors->names.size()) +
                       " classes but the checkpoint's classification predictor has " +
                       std::to_string(num_classes),
                   c.source.colormap->string());
-    m.class_names = c.source.colors->labels;
+    m.class_names = c.source.colors->names;
     m.colors = c.source.colors->colors;
     return;
   }
