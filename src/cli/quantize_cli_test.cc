@@ -81,5 +81,32 @@ TEST(QuantizeCli, EmptyCalibrationFolderIsAnError) {
   EXPECT_FALSE(fs::exists(s.dir / "x.onnx"));
 }
 
+TEST(QuantizeCli, FloatBelowDbAndAllInt8) {
+  SmallModel s;
+  const fs::path model = s.dir / "small.onnx";
+  ASSERT_EQ(run_command(cli_path() + " export " + q(s.pth) +
+                        " --depth 0.33 --width 0.125 --fixed 64x64 -o " + q(model) + " -q")
+                .exit_code,
+            0);
+  const std::string base = cli_path() + " quantize " + q(model) + " --calib " + q(s.calib);
+  // A threshold above every conv's estimate keeps them all float but one is needed: refused.
+  CommandResult r = run_command(base + " --float-below-db 1000 -o " + q(s.dir / "none.onnx"));
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("every convolution is excluded"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(s.dir / "none.onnx"));
+  // A threshold of 35 dB keeps some convs float and says which, with their estimates.
+  r = run_command(base + " --float-below-db 35 -o " + q(s.dir / "some.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("kept float by estimated SQNR (< 35.0 dB"), std::string::npos) << r.out;
+  EXPECT_NE(file_text(s.dir / "some.onnx").find("estimated SQNR"), std::string::npos);
+  // --all-int8: the stem too, no rule; the metadata lists no float conv.
+  r = run_command(base + " --all-int8 -o " + q(s.dir / "all.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("kept float"), std::string::npos) << r.out;
+  const std::string all = file_text(s.dir / "all.onnx");
+  EXPECT_NE(all.find("\"float_convs\":[]"), std::string::npos);
+  EXPECT_NE(all.find("\"stem\":\"int8\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace yoloxrt::testing
