@@ -176,9 +176,9 @@ struct FloatNode {
 
 struct QuantizeReport {
   QdqPlan plan;
-  std::vector<ConvEstimate> estimates;        // every conv int8 before the rule, graph order
-  std::vector<std::string> sqnr_float;        // the convs the float_below_db rule kept float
-  std::vector<FloatNode> float_convs;         // every conv left float, with the reason
+  std::vector<ConvEstimate> estimates;       // every conv int8 before the rule, graph order
+  std::vector<std::string> sqnr_float;       // the convs the float_below_db rule kept float
+  std::vector<FloatNode> float_convs;        // every conv left float, with the reason
   std::vector<ConvSensitivity> sensitivity;  // when auto_float_convs > 0 (all convs, sorted)
   std::vector<std::string> auto_float;       // the convs auto_float_convs kept float
   size_t images_used = 0;

@@ -226,8 +226,8 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   report.skipped = calib.skipped;
   QdqOptions qdq = options.qdq;
   if (options.float_below_db > 0) {
-    report.estimates = estimate_conv_sqnr(convs, report.plan.conv_nodes, calib,
-                                          options.qdq.quantize_silu);
+    report.estimates =
+        estimate_conv_sqnr(convs, report.plan.conv_nodes, calib, options.qdq.quantize_silu);
     for (const auto& e : report.estimates)
       if (e.sqnr_db < options.float_below_db) {
         report.sqnr_float.push_back(e.conv);

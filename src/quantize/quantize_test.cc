@@ -9,9 +9,9 @@
 #include <set>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <onnx/onnx_pb.h>
 #include <onnxruntime_cxx_api.h>
+#include <nlohmann/json.hpp>
 
 #include "export/test_checkpoints.h"
 #include "inference/ort_session.h"
@@ -149,8 +149,10 @@ struct SyntheticConvs {
 SyntheticConvs synthetic_convs() {
   constexpr int kC = 4, kPlane = 4096, kImages = 4;
   const std::vector<float> dw_w = {1.f, 2.f, 0.5f, 1.f};
-  const std::vector<std::vector<float>> pw_w = {
-      {1.f, 0.5f, -1.f, 0.25f}, {1.f, -2.f, 1.f, 1.f}, {-1.f, 1.f, 0.5f, -0.5f}, {0.5f, 1.f, 1.f, 2.f}};
+  const std::vector<std::vector<float>> pw_w = {{1.f, 0.5f, -1.f, 0.25f},
+                                                {1.f, -2.f, 1.f, 1.f},
+                                                {-1.f, 1.f, 0.5f, -0.5f},
+                                                {0.5f, 1.f, 1.f, 2.f}};
   SyntheticConvs s;
   ConvNode dw{"dw", "x", "y_dw", "", kC, kC, {}, kC, true, true};
   ConvNode pw{"pw", "x", "y_pw", "", kC, kC, {}, 1, false, true};
@@ -185,7 +187,8 @@ SyntheticConvs synthetic_convs() {
     for (const auto& img : *data) {
       h.add(img);
       for (int c = 0; c < kC; ++c)
-        for (int j = 0; j < kPlane; ++j) power[c] += double(img[c * kPlane + j]) * img[c * kPlane + j];
+        for (int j = 0; j < kPlane; ++j)
+          power[c] += double(img[c * kPlane + j]) * img[c * kPlane + j];
     }
     for (double& p : power) p /= kImages * kPlane;
     s.calib.channel_power[name] = power;
@@ -646,7 +649,8 @@ TEST(FloatBelowDb, PicksTheDepthwiseConvAfterAWideStemChannel) {
   const std::vector<ConvNode> convs = list_conv_nodes(m.SerializeAsString());
   ASSERT_GT(convs.size(), 3u);
   ASSERT_FALSE(convs[0].depthwise);
-  const auto first_dw = std::find_if(convs.begin(), convs.end(), [](auto& c) { return c.depthwise; });
+  const auto first_dw =
+      std::find_if(convs.begin(), convs.end(), [](auto& c) { return c.depthwise; });
   ASSERT_NE(first_dw, convs.end());
   ASSERT_EQ(first_dw->input, convs[0].activation_output);  // it reads the stem's SiLU
   for (auto& t : *m.mutable_graph()->mutable_initializer()) {
