@@ -36,7 +36,8 @@ ap() {  # ap MODEL IMAGES ANNOTATIONS -> AP with 3 decimals
 "$y" export "$fixtures/megvii-nano/yolox_nano.pth" -o "$tmp/nano.onnx" -q 2>/dev/null
 all="$coco/images"; ann="$coco/instances.json"
 echo "rule | 64 -> 64 | first 32 -> 64 | first 32 -> last 32 | last 32 -> first 32"
-echo "FP32 | $(ap "$tmp/nano.onnx" "$all" "$ann") | - | $(ap "$tmp/nano.onnx" "$tmp/last" "$tmp/last.json") | $(ap "$tmp/nano.onnx" "$tmp/first" "$tmp/first.json")"
+fp32="$(ap "$tmp/nano.onnx" "$all" "$ann")"
+echo "FP32 | $fp32 | $fp32 | $(ap "$tmp/nano.onnx" "$tmp/last" "$tmp/last.json") | $(ap "$tmp/nano.onnx" "$tmp/first" "$tmp/first.json")"
 rules=("$@")
 [[ ${#rules[@]} -gt 0 ]] || rules=("" "--float-below-db 0" "--float-below-db 20" "--float-below-db 25" \
   "--float-leading 9 --float-below-db 0")
