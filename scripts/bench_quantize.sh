@@ -4,6 +4,8 @@
 # run interleaved in one harness (bench/quantize_speed.cc). Targets (issue 10): >= 2.0x for s and
 # tiny, >= 1.3x for nano. Prints the CPU flags the numbers belong to.
 #   scripts/bench_quantize.sh [RUNS]        (YOLOXRT_FIXTURES for the nano weights and photos)
+#   OP_TABLE=1 scripts/bench_quantize.sh    also ORT's per-op-type profile of the nano models
+#                                           (a second, profiled run; quantize_speed --op-table)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD:-$root/build/release}"
@@ -30,6 +32,10 @@ if [[ -f "$fixtures/megvii-nano/yolox_nano.pth" ]]; then
   q "$tmp/nano.onnx" "$tmp/nano.af5.int8.onnx" 64 --auto-float 5 --float-below-db 0     # 5 measured
   "$build/bench/quantize_speed" --size 416 --runs "$runs" "$tmp/nano.onnx" "$tmp/nano.int8.onnx" \
     "$tmp/nano.db0.int8.onnx" "$tmp/nano.fl9.int8.onnx" "$tmp/nano.af5.int8.onnx"
+  if [[ "${OP_TABLE:-0}" == 1 ]]; then
+    "$build/bench/quantize_speed" --size 416 --runs "$runs" --op-table "$tmp/nano.onnx" \
+      "$tmp/nano.int8.onnx" "$tmp/nano.fl9.int8.onnx"
+  fi
 else
   echo "nano: fixtures not found (set YOLOXRT_FIXTURES)"
 fi

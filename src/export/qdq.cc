@@ -223,6 +223,44 @@ std::string range_source(const Analysis& a, std::string t) {
   return t;
 }
 
+// The inputs of each int8 Concat take its output's range, so that ONNX Runtime's QLinearConcat
+// copies bytes instead of requantizing every input through a lookup table. Tensors read by
+// several Concats (directly or through a MaxPool/Resize alias) join one group, whose range is the
+// union of its Concat outputs' own ranges. Returns the shared range per range source; tensors in
+// no group are absent.
+std::map<std::string, TensorRange> shared_concat_ranges(
+    const Analysis& a, const std::function<TensorRange(const std::string&)>& own_range) {
+  std::map<std::string, TensorRange> out;
+  std::map<std::string, std::string> parent;
+  std::set<std::string> concat_outputs;
+  std::function<std::string(const std::string&)> find = [&](const std::string& x) {
+    auto it = parent.find(x);
+    if (it == parent.end() || it->second == x) return x;
+    return it->second = find(it->second);
+  };
+  for (const NodeProto* n : a.region) {
+    if (n->op_type() != "Concat") continue;
+    const std::string root = find(range_source(a, n->output(0)));
+    concat_outputs.insert(range_source(a, n->output(0)));
+    parent.emplace(root, root);
+    for (const auto& in : n->input()) {
+      const std::string r = find(range_source(a, in));
+      if (r != root) parent[r] = root;
+    }
+  }
+  std::map<std::string, TensorRange> group;
+  for (const auto& t : concat_outputs) {
+    const TensorRange r = own_range(t);
+    auto [it, fresh] = group.emplace(find(t), r);
+    if (!fresh) {
+      it->second.min = std::min(it->second.min, r.min);
+      it->second.max = std::max(it->second.max, r.max);
+    }
+  }
+  for (const auto& [t, p] : parent) out[t] = group.at(find(t));
+  return out;
+}
+
 std::vector<float> float_data(const TensorProto& t) {
   auto v = simplify::value_from_tensor(t);
   if (!v || !v->is_float())
@@ -332,13 +370,22 @@ std::string insert_qdq(std::string_view model_bytes, const QdqOptions& options,
   std::vector<TensorProto> new_inits;
   std::map<std::string, QuantParams> params;                               // per quantized tensor
   std::map<std::string, std::pair<std::string, std::string>> param_names;  // scale, zp initializers
-  for (const auto& t : a.quantized) {
-    const std::string src = range_source(a, t);
+  // The range a tensor's own statistics give it.
+  auto own_range = [&](const std::string& src) {
     const auto fixed = a.fixed.find(src);
     TensorRange r = fixed != a.fixed.end() ? fixed->second : ranges.at(src);
     // SiLU is flat below about -6 (SiLU(-6) = -0.015, SiLU(-inf) = 0): the codes below it
     // would be spent on one output value, so the SiLU input's range stops there.
     if (a.silu_inputs.count(src)) r.min = std::max(r.min, -kSiluInputFloor);
+    return r;
+  };
+  const std::map<std::string, TensorRange> shared = options.share_concat_ranges
+                                                        ? shared_concat_ranges(a, own_range)
+                                                        : std::map<std::string, TensorRange>{};
+  for (const auto& t : a.quantized) {
+    const std::string src = range_source(a, t);
+    const auto sh = shared.find(src);
+    const TensorRange r = sh != shared.end() ? sh->second : own_range(src);
     const QuantParams p = activation_quant_params(r, options.activation_type);
     params[t] = p;
     // Aliased tensors share the initializers, which is what lets ORT drop their pair.
