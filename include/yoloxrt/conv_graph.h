@@ -6,9 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "yoloxrt/qdq.h"
 
 namespace yoloxrt {
 
@@ -30,5 +33,12 @@ struct ConvNode {
 
 // Every Conv node in graph order. Throws Error(kCorrupt) if the bytes are not an ONNX model.
 std::vector<ConvNode> list_conv_nodes(std::string_view model_bytes);
+
+// The range each QuantizeLinear of a QDQ model (insert_qdq's output) covers, keyed by the tensor it
+// quantizes: [(qmin - zp) * scale, (qmax - zp) * scale] with the integer limits of its zero point's
+// type (uint8 0..255, int8 -128..127). Only per-tensor (scalar) parameters given as initializers
+// are read; others are skipped. So callers see the grid the rewrite really chose (Concat inputs
+// share their Concat's range, SiLU inputs stop at -6). Throws Error(kCorrupt) for unparsable bytes.
+std::map<std::string, TensorRange> quantized_ranges(std::string_view qdq_model_bytes);
 
 }  // namespace yoloxrt

@@ -162,10 +162,13 @@ struct ConvEstimate {
   double sqnr_db = 0;
 };
 // For each conv of `convs` named in `int8_convs` whose input and output have calibration statistics
-// in `calib`; graph order. Thread-safe.
+// in `calib`; graph order. The 8-bit grid of a tensor is `grid.at(t)` when present (the ranges the
+// rewrite chose: quantized_ranges of an insert_qdq output), else its calibrated range (with the
+// SiLU floor). Thread-safe.
 std::vector<ConvEstimate> estimate_conv_sqnr(const std::vector<ConvNode>& convs,
                                              const std::vector<std::string>& int8_convs,
-                                             const CalibrationResult& calib, bool silu_floor);
+                                             const CalibrationResult& calib, bool silu_floor,
+                                             const std::map<std::string, TensorRange>& grid = {});
 
 // One node the quantized model keeps in float, and why ("stem", "--float-leading",
 // "--exclude", "estimated SQNR 4.7 dB < 22 dB", "--auto-float: measured 10.5 dB").

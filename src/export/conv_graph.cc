@@ -59,4 +59,28 @@ std::vector<ConvNode> list_conv_nodes(std::string_view model_bytes) {
   return out;
 }
 
+std::map<std::string, TensorRange> quantized_ranges(std::string_view qdq_model_bytes) {
+  const onnx::ModelProto model = simplify::parse_model_bytes(qdq_model_bytes);
+  const auto& g = model.graph();
+  std::unordered_map<std::string, const onnx::TensorProto*> inits;
+  for (const auto& t : g.initializer()) inits[t.name()] = &t;
+  std::map<std::string, TensorRange> out;
+  for (const auto& n : g.node()) {
+    if (n.op_type() != "QuantizeLinear" || n.input_size() < 3) continue;
+    auto s = inits.find(n.input(1));
+    auto z = inits.find(n.input(2));
+    if (s == inits.end() || z == inits.end()) continue;
+    const auto sv = simplify::value_from_tensor(*s->second);
+    const auto zv = simplify::value_from_tensor(*z->second);
+    if (!sv || !zv || sv->f.size() != 1 || zv->size() != 1) continue;
+    const bool is_u8 = z->second->data_type() == onnx::TensorProto::UINT8;
+    const double scale = sv->f[0];
+    const double zp = zv->is_float() ? zv->f[0] : static_cast<double>(zv->i.at(0));
+    const double qmin = is_u8 ? 0 : -128, qmax = is_u8 ? 255 : 127;
+    out[n.input(0)] = {static_cast<float>((qmin - zp) * scale),
+                       static_cast<float>((qmax - zp) * scale)};
+  }
+  return out;
+}
+
 }  // namespace yoloxrt

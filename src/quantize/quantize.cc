@@ -158,7 +158,8 @@ std::vector<ConvSensitivity> conv_sensitivity(const fs::path& model_path,
 
 std::vector<ConvEstimate> estimate_conv_sqnr(const std::vector<ConvNode>& convs,
                                              const std::vector<std::string>& int8_convs,
-                                             const CalibrationResult& calib, bool silu_floor) {
+                                             const CalibrationResult& calib, bool silu_floor,
+                                             const std::map<std::string, TensorRange>& grid) {
   // The rewrite's SiLU input floor (qdq.h): values below it are clipped, and SiLU flattens them.
   constexpr float kSiluFloor = -6.f;
   const std::set<std::string> wanted(int8_convs.begin(), int8_convs.end());
@@ -168,6 +169,7 @@ std::vector<ConvEstimate> estimate_conv_sqnr(const std::vector<ConvNode>& convs,
     if (h == calib.stats.end() || r == calib.ranges.end()) return std::nullopt;
     TensorRange range = r->second;
     if (floor) range.min = std::max(range.min, kSiluFloor);
+    if (auto g = grid.find(t); g != grid.end()) range = g->second;
     return h->second.quantization_noise(range, floor ? kSiluFloor : -INFINITY);
   };
   std::vector<ConvEstimate> out;
@@ -226,8 +228,16 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
   report.skipped = calib.skipped;
   QdqOptions qdq = options.qdq;
   if (options.float_below_db > 0) {
+    // The grids the rewrite really uses (Concat inputs share their Concat's range): from a
+    // rewrite of the plan before the rule, read back.
+    std::map<std::string, TensorRange> grid;
+    try {
+      grid = quantized_ranges(insert_qdq(bytes, qdq, calib.ranges, {}));
+    } catch (const Error& e) {
+      throw e.with_file(in.string());
+    }
     report.estimates =
-        estimate_conv_sqnr(convs, report.plan.conv_nodes, calib, options.qdq.quantize_silu);
+        estimate_conv_sqnr(convs, report.plan.conv_nodes, calib, options.qdq.quantize_silu, grid);
     for (const auto& e : report.estimates)
       if (e.sqnr_db < options.float_below_db) {
         report.sqnr_float.push_back(e.conv);
