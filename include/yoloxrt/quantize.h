@@ -88,6 +88,11 @@ struct QuantizeOptions {
   // On official YOLOX-Nano it keeps 3 of 112 convs float (AP drop 0.072 -> 0.004); yolox_s/tiny
   // (no depthwise convs) stay fully int8. <= 0: off.
   double float_below_db = 22.0;
+  // The rule judges depthwise convs only (default), or every conv. Depthwise convs are where the
+  // estimate finds what costs Nano accuracy (an output channel sees one input channel); dense convs
+  // after a Concat whose inputs share one wide range estimate low too (random-weight yolox_s/tiny
+  // neck: 18-20 dB), and floating them costs the s/tiny speed target (see README).
+  bool float_below_db_dense = false;
   // Mixed precision by measured sensitivity: keep in float (added to qdq.exclude) the
   // `auto_float_convs` convolutions whose quantization alone hurts the region's outputs most (see
   // conv_sensitivity), measured on the first `sensitivity_images` calibration images.
@@ -160,6 +165,7 @@ std::vector<ConvSensitivity> conv_sensitivity(const std::filesystem::path& model
 struct ConvEstimate {
   std::string conv;  // node name
   double sqnr_db = 0;
+  bool depthwise = false;
 };
 // For each conv of `convs` named in `int8_convs` whose input and output have calibration statistics
 // in `calib`; graph order. The 8-bit grid of a tensor is `grid.at(t)` when present (the ranges the

@@ -1,6 +1,7 @@
 // yoloxrt quantize: float ONNX model + calibration images -> QDQ INT8 model.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -36,6 +37,8 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
   c->add_option("--float-below-db", q.float_below_db,
                 "keep float the convs whose estimated int8 SQNR is below this (dB; 0: off)")
       ->capture_default_str();
+  c->add_flag("--sqnr-dense", q.sqnr_dense,
+              "--float-below-db judges dense convs too (default: depthwise convs only)");
   c->add_flag("--all-int8", q.all_int8,
               "every convolution in int8: the stem too, no --float-below-db rule");
   c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
@@ -56,6 +59,7 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   o.qdq.float_leading_convs = q.float_leading;
   o.auto_float_convs = q.auto_float;
   o.float_below_db = q.float_below_db;
+  o.float_below_db_dense = q.sqnr_dense;
   if (q.all_int8) {
     o.qdq.quantize_stem = true;
     o.float_below_db = 0;
@@ -82,7 +86,7 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
       std::printf("kept float by estimated SQNR (< %.1f dB; --float-below-db):\n",
                   o.float_below_db);
       for (const auto& e : r.estimates)
-        if (e.sqnr_db < o.float_below_db)
+        if (std::find(r.sqnr_float.begin(), r.sqnr_float.end(), e.conv) != r.sqnr_float.end())
           std::printf("  %-60s %6.2f dB\n", e.conv.c_str(), e.sqnr_db);
     }
     if (!r.auto_float.empty()) {

@@ -90,12 +90,16 @@ TEST(QuantizeCli, FloatBelowDbAndAllInt8) {
             0);
   const std::string base = cli_path() + " quantize " + q(model) + " --calib " + q(s.calib);
   // A threshold above every conv's estimate keeps them all float but one is needed: refused.
-  CommandResult r = run_command(base + " --float-below-db 1000 -o " + q(s.dir / "none.onnx"));
+  CommandResult r =
+      run_command(base + " --float-below-db 1000 --sqnr-dense -o " + q(s.dir / "none.onnx"));
   EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_NE(r.err.find("every convolution is excluded"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(s.dir / "none.onnx"));
   // A threshold of 35 dB keeps some convs float and says which, with their estimates.
-  r = run_command(base + " --float-below-db 35 -o " + q(s.dir / "some.onnx"));
+  r = run_command(base + " --float-below-db 35 -o " + q(s.dir / "dense.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;  // no depthwise conv: the rule judges none by default
+  EXPECT_EQ(r.out.find("kept float"), std::string::npos) << r.out;
+  r = run_command(base + " --float-below-db 35 --sqnr-dense -o " + q(s.dir / "some.onnx"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("kept float by estimated SQNR (< 35.0 dB"), std::string::npos) << r.out;
   EXPECT_NE(file_text(s.dir / "some.onnx").find("estimated SQNR"), std::string::npos);

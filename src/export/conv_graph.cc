@@ -71,11 +71,20 @@ std::map<std::string, TensorRange> quantized_ranges(std::string_view qdq_model_b
     auto z = inits.find(n.input(2));
     if (s == inits.end() || z == inits.end()) continue;
     const auto sv = simplify::value_from_tensor(*s->second);
-    const auto zv = simplify::value_from_tensor(*z->second);
-    if (!sv || !zv || sv->f.size() != 1 || zv->size() != 1) continue;
-    const bool is_u8 = z->second->data_type() == onnx::TensorProto::UINT8;
+    if (!sv || sv->f.size() != 1) continue;
+    // 8-bit zero points: one raw byte, or one int32_data entry (the value_from_tensor evaluator
+    // has no 8-bit types).
+    const onnx::TensorProto& zt = *z->second;
+    const bool is_u8 = zt.data_type() == onnx::TensorProto::UINT8;
+    if (!is_u8 && zt.data_type() != onnx::TensorProto::INT8) continue;
+    double zp = 0;
+    if (zt.raw_data().size() == 1)
+      zp = is_u8 ? static_cast<uint8_t>(zt.raw_data()[0]) : static_cast<int8_t>(zt.raw_data()[0]);
+    else if (zt.raw_data().empty() && zt.int32_data_size() == 1)
+      zp = zt.int32_data(0);
+    else
+      continue;
     const double scale = sv->f[0];
-    const double zp = zv->is_float() ? zv->f[0] : static_cast<double>(zv->i.at(0));
     const double qmin = is_u8 ? 0 : -128, qmax = is_u8 ? 255 : 127;
     out[n.input(0)] = {static_cast<float>((qmin - zp) * scale),
                        static_cast<float>((qmax - zp) * scale)};

@@ -190,7 +190,7 @@ std::vector<ConvEstimate> estimate_conv_sqnr(const std::vector<ConvNode>& convs,
       ++used;
     }
     const double mean = used ? ratio / static_cast<double>(used) : 0.0;
-    out.push_back({c.name, mean > 0 ? -10.0 * std::log10(mean) : INFINITY});
+    out.push_back({c.name, mean > 0 ? -10.0 * std::log10(mean) : INFINITY, c.depthwise});
   }
   return out;
 }
@@ -239,7 +239,7 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
     report.estimates =
         estimate_conv_sqnr(convs, report.plan.conv_nodes, calib, options.qdq.quantize_silu, grid);
     for (const auto& e : report.estimates)
-      if (e.sqnr_db < options.float_below_db) {
+      if (e.sqnr_db < options.float_below_db && (e.depthwise || options.float_below_db_dense)) {
         report.sqnr_float.push_back(e.conv);
         qdq.exclude.push_back(e.conv);
       }
@@ -328,6 +328,7 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
       {"auto_float", report.auto_float},
       {"float_below_db", options.float_below_db > 0 ? nlohmann::json(options.float_below_db)
                                                     : nlohmann::json(nullptr)},
+      {"float_below_db_convs", options.float_below_db_dense ? "all" : "depthwise"},
       {"sqnr_float", report.sqnr_float},
       {"float_convs", float_json},
       {"format", "QDQ"},

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -600,10 +601,63 @@ TEST(Quantize, AutoFloatKeepsTheMostSensitiveConvsFloat) {
   EXPECT_NE(props(m).at("yoloxrt.quantization").find(r.auto_float[1]), std::string::npos);
 }
 
+TEST(FloatBelowDb, QuantizedRangesReadsTheGrids) {
+  // Two QuantizeLinear nodes: uint8 (scale 0.5, zero point 10) and int8 (0.1, -3).
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("g");
+  auto scalar = [&](const std::string& name, int32_t type, const void* data, size_t n) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    t->set_raw_data(std::string(static_cast<const char*>(data), n));
+  };
+  const float s1 = 0.5f, s2 = 0.1f;
+  const uint8_t z1 = 10;
+  const int8_t z2 = -3;
+  scalar("s1", onnx::TensorProto::FLOAT, &s1, 4);
+  scalar("z1", onnx::TensorProto::UINT8, &z1, 1);
+  scalar("s2", onnx::TensorProto::FLOAT, &s2, 4);
+  scalar("z2", onnx::TensorProto::INT8, &z2, 1);
+  for (const auto& [x, sc, zp] : {std::tuple{"a", "s1", "z1"}, std::tuple{"b", "s2", "z2"}}) {
+    auto* n = g->add_node();
+    n->set_op_type("QuantizeLinear");
+    n->add_input(x);
+    n->add_input(sc);
+    n->add_input(zp);
+    n->add_output(std::string(x) + "/q");
+  }
+  const auto r = quantized_ranges(m.SerializeAsString());
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FLOAT_EQ(r.at("a").min, -5.f);    // (0 - 10) * 0.5
+  EXPECT_FLOAT_EQ(r.at("a").max, 122.5f);  // (255 - 10) * 0.5
+  EXPECT_FLOAT_EQ(r.at("b").min, -12.5f);  // (-128 + 3) * 0.1
+  EXPECT_FLOAT_EQ(r.at("b").max, 13.f);    // (127 + 3) * 0.1
+  // On a real rewrite: one grid per quantized tensor, each holding 0.
+  const auto q = read_file_bytes(quantized().path);
+  const auto grids =
+      quantized_ranges(std::string_view(reinterpret_cast<const char*>(q.data()), q.size()));
+  EXPECT_GE(grids.size(), quantized().report.plan.calibration_tensors.size());
+  for (const auto& [t, range] : grids) {
+    EXPECT_LE(range.min, 0.f) << t;  // an all-negative tensor (random objectness) has max 0
+    EXPECT_GE(range.max, 0.f) << t;
+    EXPECT_GT(range.max - range.min, 0.f) << t;
+  }
+}
+
 TEST(FloatBelowDb, EveryConvBelowTheThresholdIsFloatAndRecorded) {
   QuantizeOptions o;
   o.threads = 1;
   const fs::path out = tiny().dir / "tiny.rule.int8.onnx";
+  // By default the rule judges depthwise convs only: this model has none, so all stay int8.
+  const QuantizeReport dense_default = quantize_model(tiny().model, tiny().calib, out, o);
+  EXPECT_EQ(dense_default.plan.conv_nodes, quantized().report.plan.conv_nodes);
+  EXPECT_TRUE(dense_default.sqnr_float.empty());
+  EXPECT_EQ(dense_default.estimates.size(), quantized().report.plan.conv_nodes.size());
+  // Judging every conv: exactly those below the threshold go float.
+  o.float_below_db_dense = true;
   const QuantizeReport r = quantize_model(tiny().model, tiny().calib, out, o);
   const auto& all = quantized().report.plan.conv_nodes;  // every conv but the stem
   ASSERT_EQ(r.estimates.size(), all.size());
