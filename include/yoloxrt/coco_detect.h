@@ -14,7 +14,7 @@
 
 #include "yoloxrt/coco_eval.h"
 #include "yoloxrt/detector.h"
-#include "yoloxrt/image_header.h"
+#include "yoloxrt/pipeline.h"
 
 namespace yoloxrt {
 
@@ -24,8 +24,13 @@ namespace yoloxrt {
 DetectorOptions coco_eval_detector_options();
 
 struct CocoDetectOptions {
-  uint64_t max_pixels = kDefaultMaxImagePixels;  // images declaring more pixels are refused
-  // Called before image i (done = i) and once at the end (done = total); may be empty.
+  // How the images are read and run (yoloxrt/pipeline.h): decode threads, batch, the in-flight
+  // bound, fast_decode (changes pixels, so metrics), and max_pixels (images declaring more pixels
+  // are refused). The defaults are one decode thread and one Run at a time; `yoloxrt eval` takes
+  // its thread counts from default_thread_plan. process_threads is unused.
+  PipelineOptions pipeline;
+  // Called on the calling thread after each image's detections are in, in gt.images order
+  // (done = 1 .. total, file_name = that image's); may be empty.
   std::function<void(size_t done, size_t total, const std::string& file_name)> progress;
   bool keep_results_json = false;  // also return the COCO results file text
 };
@@ -47,13 +52,21 @@ struct CocoDetectRun {
   // The COCO results file (results.h's coco_results_json per image, in one list), when
   // CocoDetectOptions::keep_results_json; else empty.
   std::string results_json;
+  // The pipeline's counters and stage times (images, batches, wall and CPU time).
+  PipelineStats stats;
 };
 
-// Runs `detector` on every image of `gt`, read from `images_dir`. Detections of classes outside
-// `class_to_category`, or mapped to CocoClassMapping::kNone, are dropped.
+// Runs `detector` on every image of `gt`, read from `images_dir`, with run_pipeline: images are
+// read and decoded on options.pipeline.decode_threads threads while the model runs, and their
+// results are taken in gt.images order, so the detections and results_json are exactly those of
+// a one-image-at-a-time loop (load_image + Detector::detect), for any thread counts and batch
+// size (fast_decode aside). Detections of classes outside `class_to_category`, or mapped to
+// CocoClassMapping::kNone, are dropped.
 // Every image is located first (resolve_coco_image), so a missing one fails before any runs.
-// Throws what resolve_coco_image, load_image and Detector::detect throw, naming the image;
-// Error(kUnsupported) for a category id outside the int range of results.h's writer.
+// The first image (in gt.images order) that cannot be read, decoded or run stops the run: throws
+// what resolve_coco_image, the decoder and Detector::detect throw, as an Error naming the image;
+// Error(kUnsupported) for a category id outside the int range of results.h's writer;
+// Error(kInvalidArgument) for zero thread counts or batch in options.pipeline.
 // Thread-safety: as Detector::detect (the detector may be shared).
 CocoDetectRun detect_coco_images(const Detector& detector, const CocoGroundTruth& gt,
                                  const std::filesystem::path& images_dir,

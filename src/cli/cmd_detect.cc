@@ -19,6 +19,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/pipeline_flags.h"
 #include "yoloxrt/detector.h"
 #include "yoloxrt/draw.h"
 #include "yoloxrt/error.h"
@@ -42,10 +43,8 @@ struct DetectArgs {
   bool per_class = false, no_draw = false, quiet = false;
   size_t max_det = 300;
   int threads = 0;
-  size_t batch = 1;
-  int io_threads = 0;
-  size_t in_flight = 0;
-  bool fast_decode = false, timing = false;
+  PipelineFlags pipeline;  // --batch, --io-threads, --in-flight, --fast-decode
+  bool timing = false;
   double max_megapixels = static_cast<double>(kDefaultMaxImagePixels) / 1e6;
 };
 
@@ -305,8 +304,8 @@ void print_timing(const PipelineStats& s, const TimingStats& t) {
 
 void run_detect(const DetectArgs& a, int& exit_code) {
   const uint64_t max_pixels = limit_image_pixels(a.max_megapixels);
-  if (a.batch < 1) throw Error(ErrorKind::kInvalidArgument, "--batch must be at least 1");
-  if (a.io_threads < 0) throw Error(ErrorKind::kInvalidArgument, "--io-threads must be >= 0");
+  const ThreadPlan plan = resolve_thread_plan(a.threads, a.pipeline);
+  const PipelineOptions po = pipeline_options(a.pipeline, plan, max_pixels);
   std::vector<WorkItem> items = collect_items(a);
   if (items.empty()) {
     std::string names;
@@ -315,12 +314,6 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   }
   check_outputs(items, a);
 
-  ThreadPlan plan = default_thread_plan();
-  if (a.threads > 0) plan.intra_op_threads = a.threads;
-  if (a.io_threads > 0) {
-    plan.decode_threads = a.io_threads;
-    plan.process_threads = a.io_threads + 1;
-  }
   DetectorOptions o;
   apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
   o.threads = plan.intra_op_threads;
@@ -360,13 +353,6 @@ void run_detect(const DetectArgs& a, int& exit_code) {
 
   std::vector<PipelineInput> inputs;
   for (const auto& w : items) inputs.push_back({w.input, w.video});
-  PipelineOptions po;
-  po.batch = a.batch;
-  po.decode_threads = plan.decode_threads;
-  po.process_threads = plan.process_threads;
-  po.fast_decode = a.fast_decode;
-  po.max_in_flight = a.in_flight;
-  po.max_pixels = max_pixels;
 
   DetectRun run(a, *detector, items);
   PipelineCallbacks callbacks;
@@ -414,19 +400,7 @@ void register_detect(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", args->threads,
                   "ONNX Runtime intra-op threads (0 = automatic: see README, Threads)")
       ->capture_default_str();
-  cmd->add_option("--batch", args->batch,
-                  "Images per ONNX Runtime Run (same-size images; models with a dynamic batch)")
-      ->capture_default_str();
-  cmd->add_option("--io-threads", args->io_threads,
-                  "Threads decoding images (N), and drawing and writing them (N + 1); 0 = "
-                  "automatic")
-      ->capture_default_str();
-  cmd->add_option("--in-flight", args->in_flight,
-                  "At most N images decoded at once (bounds memory; 0 = automatic)")
-      ->capture_default_str();
-  cmd->add_flag("--fast-decode", args->fast_decode,
-                "Decode JPEGs >= 2x the model input at 1/2, 1/4 or 1/8 scale (faster; changes "
-                "pixels; annotated copies come out at that scale)");
+  add_pipeline_flags(cmd, args->pipeline);
   cmd->add_flag("--timing", args->timing,
                 "Print where the time went (ONNX Runtime Run vs wall time, per stage)");
   cmd->add_option(

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,12 +21,14 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/pipeline_flags.h"
 #include "yoloxrt/detector.h"
 #include "yoloxrt/draw.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/image.h"
 #include "yoloxrt/mot.h"
+#include "yoloxrt/pipeline.h"
 #include "yoloxrt/results.h"
 #include "yoloxrt/tracker.h"
 #include "yoloxrt/video.h"
@@ -50,6 +53,7 @@ struct TrackArgs {
   float conf = 0.1f, iou = 0.45f;
   bool per_class = false;
   size_t max_det = 300;
+  PipelineFlags pipeline;  // --batch, --io-threads, --in-flight
 };
 
 // --classes: names of the model's classes (case-insensitive) or class ids.
@@ -81,62 +85,47 @@ std::set<int> resolve_classes(const std::string& spec, const std::vector<std::st
   return ids;
 }
 
-// A sequence of frames: a video file, or the images directly inside a folder (sorted by name).
-class FrameSource {
- public:
-  explicit FrameSource(const fs::path& input) : input_(input) {
-    std::error_code ec;
-    if (fs::is_directory(input, ec)) {
-      for (auto it = fs::directory_iterator(input, ec); !ec && it != fs::directory_iterator();
-           it.increment(ec))
-        if (it->is_regular_file(ec) && is_image_extension(it->path())) files_.push_back(it->path());
-      if (ec)
-        throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), input.string());
-      std::sort(files_.begin(), files_.end());
-      if (files_.empty())
-        throw Error(ErrorKind::kNotFound, "no image files in the folder", input.string());
-    } else {
-      if (!fs::exists(input, ec)) throw Error(ErrorKind::kNotFound, "no such file", input.string());
-      video_ = VideoReader::open(input);
-    }
-  }
-  bool is_video() const { return video_ != nullptr; }
-  double fps() const { return video_ ? video_->fps() : 0; }
-  size_t count_hint() const {
-    return video_ ? static_cast<size_t>(std::max<int64_t>(video_->frame_count(), 0))
-                  : files_.size();
-  }
-  // The frame's name for messages ("clip.mp4" or the image file).
-  const fs::path& current() const { return video_ ? input_ : files_[next_ - 1]; }
-  const std::vector<fs::path>& files() const { return files_; }
-
-  // Reads the next frame; false at the end. Frames of a folder must all have the first one's size.
-  bool read(ImageBuffer& frame) {
-    if (video_) return video_->read(frame);
-    if (next_ >= files_.size()) return false;
-    const fs::path& f = files_[next_++];
-    frame = load_image(f);
-    if (next_ == 1) {
-      width_ = frame.width();
-      height_ = frame.height();
-    } else if (frame.width() != width_ || frame.height() != height_) {
-      throw Error(ErrorKind::kMismatch,
-                  "frame is " + std::to_string(frame.width()) + "x" +
-                      std::to_string(frame.height()) + " but the folder's first frame (" +
-                      files_[0].filename().string() + ") is " + std::to_string(width_) + "x" +
-                      std::to_string(height_),
-                  f.string());
-    }
-    return true;
-  }
-
- private:
-  fs::path input_;
-  std::unique_ptr<VideoReader> video_;
-  std::vector<fs::path> files_;
-  size_t next_ = 0;
-  int width_ = 0, height_ = 0;
+// The frames of one input, as pipeline inputs: a video file, or the images directly inside a
+// folder (sorted by name; at most `max_frames` of them when > 0).
+struct FrameInputs {
+  std::vector<PipelineInput> inputs;
+  bool video = false;
 };
+
+FrameInputs frame_inputs(const fs::path& input, int64_t max_frames) {
+  FrameInputs out;
+  std::error_code ec;
+  if (fs::is_directory(input, ec)) {
+    std::vector<fs::path> files;
+    for (auto it = fs::directory_iterator(input, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec))
+      if (it->is_regular_file(ec) && is_image_extension(it->path())) files.push_back(it->path());
+    if (ec) throw Error(ErrorKind::kIo, "cannot list the folder: " + ec.message(), input.string());
+    std::sort(files.begin(), files.end());
+    if (files.empty())
+      throw Error(ErrorKind::kNotFound, "no image files in the folder", input.string());
+    if (max_frames > 0 && files.size() > static_cast<size_t>(max_frames))
+      files.resize(static_cast<size_t>(max_frames));
+    for (auto& f : files) out.inputs.push_back({std::move(f), false});
+  } else {
+    if (!fs::exists(input, ec)) throw Error(ErrorKind::kNotFound, "no such file", input.string());
+    out.inputs.push_back({input, true});
+    out.video = true;
+  }
+  return out;
+}
+
+// Thrown by deliver once --max-frames frames of a video were tracked: stops its pipeline.
+struct EnoughFrames {};
+
+// Rethrows a pipeline item's error, naming `file` if it names none.
+[[noreturn]] void rethrow_named(const std::exception_ptr& error, const fs::path& file) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    throw e.with_file(file.string());
+  }
+}
 
 // create_directories reporting a failure as Error(kIo) naming the folder.
 void make_folder(const fs::path& dir) {
@@ -170,11 +159,13 @@ TrackerOptions tracker_options(const TrackArgs& a, double default_frame_rate) {
 }
 
 // Tracks the frames of one input; appends MOT rows and JSON records; writes the annotated copy.
+// The frames are decoded and detected ahead on the pipeline's threads (run_pipeline, at most
+// max_in_flight at once); the tracker, drawing and writing follow in frame order in `deliver`.
 class TrackRun {
  public:
-  TrackRun(const TrackArgs& a, const Detector& det, std::optional<std::set<int>> classes,
-           ResultsWriter* json)
-      : a_(a), det_(det), classes_(std::move(classes)), json_(json) {
+  TrackRun(const TrackArgs& a, const Detector& det, const PipelineOptions& pipeline,
+           std::optional<std::set<int>> classes, ResultsWriter* json)
+      : a_(a), det_(det), pipeline_(pipeline), classes_(std::move(classes)), json_(json) {
     filter_.min_box_area = a.min_box_area.value_or(10);
     filter_.max_aspect_ratio = a.aspect_ratio_thresh.value_or(1.6);
     draw_.font_path = a.font;
@@ -182,82 +173,128 @@ class TrackRun {
 
   std::vector<MotRow> run(const fs::path& input, size_t input_index, ProgressBar& progress,
                           size_t& frames_done) {
-    FrameSource source(input);
-    size_t expected = source.count_hint();
+    const FrameInputs source = frame_inputs(input, a_.max_frames);
+    // The frame count, for the progress bar only (a video is opened once more for it).
+    size_t expected = source.video ? 0 : source.inputs.size();
+    if (source.video && progress.enabled())
+      expected = static_cast<size_t>(std::max<int64_t>(VideoReader::open(input)->frame_count(), 0));
     if (a_.max_frames > 0) expected = std::min(expected, static_cast<size_t>(a_.max_frames));
     progress.set_total(expected > 0 ? frames_done + expected : 0);
-    double fps = source.fps();
-    if (!(fps > 0 && fps < 1000)) fps = 30;  // folders, and containers that do not say
-    Tracker tracker(tracker_options(a_, fps));
-    const fs::path out = annotated_path(a_, input);
-    std::unique_ptr<VideoWriter> writer;
-    std::vector<MotRow> rows;
-    std::map<int, std::deque<std::array<float, 2>>> trails;
-    ImageBuffer frame;
-    int64_t index = 0;
-    while ((a_.max_frames <= 0 || index < a_.max_frames) && source.read(frame)) {
-      Image view = frame.view();
-      std::vector<Detection> dets = det_.detect(view);
-      if (classes_)
-        std::erase_if(dets, [&](const Detection& d) { return !classes_->count(d.class_id); });
-      const std::vector<Track> tracks = tracker.update(dets);
 
-      ImageResult result;
-      result.image = input.string();
-      result.frame = index;
-      result.width = view.width;
-      result.height = view.height;
-      std::vector<LabeledBox> boxes;
-      for (const Track& t : tracks) {
-        if (!filter_.keep(t)) continue;
-        rows.push_back(mot_row(static_cast<int>(index + 1), t));
-        result.detections.push_back({t.box(), t.class_id, static_cast<float>(t.score)});
-        result.track_ids.push_back(t.id);
-        boxes.push_back({t.box(), palette_color(t.id), "id " + std::to_string(t.id)});
-        if (a_.trail > 0) {
-          auto& trail = trails[t.id];
-          trail.push_back({static_cast<float>(t.x + t.w / 2), static_cast<float>(t.y + t.h / 2)});
-          while (trail.size() > static_cast<size_t>(a_.trail)) trail.pop_front();
-        }
-      }
-      if (json_) json_->add(result, input_index);
-      if (!a_.no_draw) {
-        if (a_.trail > 0) {
-          // Trails of the tracks shown on this frame; the others' are dropped.
-          std::set<int> shown(result.track_ids.begin(), result.track_ids.end());
-          for (auto it = trails.begin(); it != trails.end();)
-            it = shown.count(it->first) ? std::next(it) : trails.erase(it);
-          for (const auto& [id, pts] : trails)
-            draw_polyline(view, std::vector<std::array<float, 2>>(pts.begin(), pts.end()),
-                          palette_color(id), 2);
-        }
-        draw_labeled_boxes(view, boxes, draw_);
-        if (source.is_video()) {
-          if (!writer) {
-            make_folder(out.parent_path());
-            writer = VideoWriter::open(out, fps, view.width, view.height);
-          }
-          writer->write(view);
-        } else {
-          make_folder(out);
-          save_image(out / source.current().filename(), view);
-        }
-      }
-      ++index;
-      progress.update(++frames_done, source.current());
+    Stream st{input, input_index, source.video, annotated_path(a_, input)};
+    PipelineCallbacks callbacks;
+    callbacks.deliver = [&](PipelineItem& it) {
+      deliver(st, it);
+      if (it.kind == PipelineItem::Kind::kEndOfVideo) return;
+      progress.update(++frames_done, st.video ? input : it.source->path);
+      if (st.video && a_.max_frames > 0 && st.index >= a_.max_frames) throw EnoughFrames{};
+    };
+    try {
+      run_pipeline(det_, source.inputs, pipeline_, callbacks);
+    } catch (const EnoughFrames&) {
     }
-    if (index == 0) throw Error(ErrorKind::kCorrupt, "no readable frames", input.string());
-    if (writer) writer->close();
+    if (st.index == 0) throw Error(ErrorKind::kCorrupt, "no readable frames", input.string());
+    if (st.writer) st.writer->close();
     if (!a_.quiet && !progress.enabled())
       std::fprintf(stderr, "%s: %lld frames, %zu track rows%s%s\n", input.c_str(),
-                   static_cast<long long>(index), rows.size(), a_.no_draw ? "" : " -> ",
-                   a_.no_draw ? "" : out.c_str());
-    return rows;
+                   static_cast<long long>(st.index), st.rows.size(), a_.no_draw ? "" : " -> ",
+                   a_.no_draw ? "" : st.out.c_str());
+    return std::move(st.rows);
   }
 
  private:
+  // One input's state, updated frame by frame.
+  struct Stream {
+    fs::path input;
+    size_t input_index = 0;
+    bool video = false;
+    fs::path out;                    // the annotated video, or folder of annotated frames
+    std::optional<Tracker> tracker;  // made at the first frame (the video's frame rate)
+    double fps = 30;
+    std::unique_ptr<VideoWriter> writer;
+    std::vector<MotRow> rows;
+    std::map<int, std::deque<std::array<float, 2>>> trails;
+    int64_t index = 0;          // frames tracked
+    int width = 0, height = 0;  // the first frame's size (a folder's frames must all have it)
+    fs::path first_frame;
+  };
+
+  // One pipeline item, in frame order: the first error stops the run.
+  void deliver(Stream& st, PipelineItem& it) {
+    if (it.kind == PipelineItem::Kind::kEndOfVideo) {
+      if (it.error) rethrow_named(it.error, st.input);
+      return;
+    }
+    const fs::path& name = st.video ? st.input : it.source->path;
+    if (it.error) rethrow_named(it.error, name);
+    if (st.index == 0) {
+      st.first_frame = name;
+      st.width = it.width;
+      st.height = it.height;
+      // 30 for folders, and for containers that do not say.
+      st.fps = it.fps > 0 && it.fps < 1000 ? it.fps : 30;
+      st.tracker.emplace(tracker_options(a_, st.fps));
+    } else if (!st.video && (it.width != st.width || it.height != st.height)) {
+      throw Error(ErrorKind::kMismatch,
+                  "frame is " + std::to_string(it.width) + "x" + std::to_string(it.height) +
+                      " but the folder's first frame (" + st.first_frame.filename().string() +
+                      ") is " + std::to_string(st.width) + "x" + std::to_string(st.height),
+                  name.string());
+    }
+    Image view = it.image.view();
+    std::vector<Detection>& dets = it.detections;
+    if (classes_)
+      std::erase_if(dets, [&](const Detection& d) { return !classes_->count(d.class_id); });
+    const std::vector<Track> tracks = st.tracker->update(dets);
+
+    const int64_t index = st.index;
+    ImageResult result;
+    result.image = st.input.string();
+    result.frame = index;
+    result.width = view.width;
+    result.height = view.height;
+    std::vector<LabeledBox> boxes;
+    for (const Track& t : tracks) {
+      if (!filter_.keep(t)) continue;
+      st.rows.push_back(mot_row(static_cast<int>(index + 1), t));
+      result.detections.push_back({t.box(), t.class_id, static_cast<float>(t.score)});
+      result.track_ids.push_back(t.id);
+      boxes.push_back({t.box(), palette_color(t.id), "id " + std::to_string(t.id)});
+      if (a_.trail > 0) {
+        auto& trail = st.trails[t.id];
+        trail.push_back({static_cast<float>(t.x + t.w / 2), static_cast<float>(t.y + t.h / 2)});
+        while (trail.size() > static_cast<size_t>(a_.trail)) trail.pop_front();
+      }
+    }
+    if (json_) json_->add(result, st.input_index);
+    if (!a_.no_draw) {
+      if (a_.trail > 0) {
+        // Trails of the tracks shown on this frame; the others' are dropped.
+        std::set<int> shown(result.track_ids.begin(), result.track_ids.end());
+        for (auto t = st.trails.begin(); t != st.trails.end();)
+          t = shown.count(t->first) ? std::next(t) : st.trails.erase(t);
+        for (const auto& [id, pts] : st.trails)
+          draw_polyline(view, std::vector<std::array<float, 2>>(pts.begin(), pts.end()),
+                        palette_color(id), 2);
+      }
+      draw_labeled_boxes(view, boxes, draw_);
+      if (st.video) {
+        if (!st.writer) {
+          make_folder(st.out.parent_path());
+          st.writer = VideoWriter::open(st.out, st.fps, view.width, view.height);
+        }
+        st.writer->write(view);
+      } else {
+        make_folder(st.out);
+        save_image(st.out / name.filename(), view);
+      }
+    }
+    ++st.index;
+  }
+
   const TrackArgs& a_;
   const Detector& det_;
+  const PipelineOptions& pipeline_;
   std::optional<std::set<int>> classes_;
   ResultsWriter* json_;
   TrackFilter filter_;
@@ -312,6 +349,8 @@ void run_track(const TrackArgs& a) {
     throw Error(ErrorKind::kNotFound, "font file does not exist", a.font);
   // Probe the tracker options before the model loads (Tracker validates them).
   Tracker probe(tracker_options(a, 30));
+  const ThreadPlan plan = resolve_thread_plan(a.model_flags.threads, a.pipeline);
+  const PipelineOptions po = pipeline_options(a.pipeline, plan, kDefaultMaxImagePixels);
 
   std::vector<fs::path> outputs = {a.mot_path, a.json_path};
   if (!a.no_draw)
@@ -320,12 +359,18 @@ void run_track(const TrackArgs& a) {
 
   DetectorOptions o;
   apply_model_flags(a.model_flags, o);
+  o.threads = plan.intra_op_threads;
   o.cache_path = a.cache;
   o.conf = a.conf;
   o.iou = a.iou;
   o.per_class = a.per_class;
   o.max_det = a.max_det;
+  // The codecs load (~0.1 s) while the model does: video codecs unless every input is a folder.
+  const bool video = std::any_of(a.inputs.begin(), a.inputs.end(),
+                                 [](const std::string& in) { return !fs::is_directory(in); });
+  auto codecs = std::async(std::launch::async, [video] { preload_media_codecs(video); });
   const auto detector = Detector::open(a.model, o);
+  codecs.get();
   std::optional<std::set<int>> classes;
   if (!a.classes.empty()) classes = resolve_classes(a.classes, detector->metadata().class_names);
 
@@ -337,7 +382,7 @@ void run_track(const TrackArgs& a) {
   }
   ProgressBar progress(0, !a.quiet && isatty(fileno(stderr)));
   progress.show_rate("frames");
-  TrackRun run(a, *detector, classes, json.get());
+  TrackRun run(a, *detector, po, classes, json.get());
   std::vector<MotRow> rows;
   size_t frames_done = 0;
   for (size_t i = 0; i < a.inputs.size(); ++i) {
@@ -409,8 +454,12 @@ void register_track(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-det", a->max_det, "At most N detections per frame (0 = no limit)")
       ->capture_default_str();
   cmd->add_option("--threads", a->model_flags.threads,
-                  "ONNX Runtime intra-op threads (0 = one per core)")
+                  "ONNX Runtime intra-op threads (0 = automatic: see README, Threads)")
       ->capture_default_str();
+  add_pipeline_flags(cmd, a->pipeline,
+                     "Threads decoding a folder's frames (a video's are read in order on one "
+                     "thread); 0 = automatic",
+                     false);
   cmd->add_option("--ep", a->model_flags.ep, "Execution providers in order, comma-separated");
   cmd->add_option("--family", a->model_flags.family,
                   "cjm or megvii, for models without yoloxrt metadata");

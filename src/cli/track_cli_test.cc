@@ -1,5 +1,6 @@
 // `yoloxrt track`: replay of the fixture's detections (exact to ByteTrack), a short run of the
-// model on the fixture video (annotated video, MOT and JSON), and bad inputs.
+// model on the fixture video (annotated video, MOT and JSON), the same outputs whatever the
+// pipeline's threads, batch and in-flight bound, and bad inputs.
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -21,7 +22,11 @@ std::string slurp(const fs::path& p) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {
+  std::string s = "'";  // appended, not "'" + string: GCC 12's -Wrestrict false positive
+  s += p.string();
+  return s += "'";
+}
 
 TEST(TrackCli, ReplayWritesByteTracksTracksByteForByte) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
@@ -75,6 +80,53 @@ TEST(TrackCli, ModelOnVideoWritesAnnotatedVideoMotAndJson) {
   while (reader->read(frame)) ++n;
   EXPECT_EQ(n, 12);
   EXPECT_EQ(frame.width(), 420);
+}
+
+// Frames are detected ahead on the pipeline's threads and tracked in order: the outputs must not
+// depend on how many threads decode, how many frames are in flight or how they are batched.
+TEST(TrackCli, OutputsDoNotDependOnPipelineSettings) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  TempDir tmp;
+  const fs::path video = fx / "bytetrack-mot17-01" / "mot17-01-sdp.mp4";
+  // A folder of frames (PNG) cut from the video, for the decode threads.
+  {
+    auto reader = VideoReader::open(video);
+    ImageBuffer frame;
+    fs::create_directories(tmp / "frames");
+    for (int i = 0; i < 10 && reader->read(frame); ++i)
+      save_image(tmp / "frames" / (std::to_string(100 + i) + ".png"), frame.view());
+  }
+  const fs::path model = fx / "megvii-nano" / "yolox_nano.onnx";
+  struct Outputs {
+    std::string mot, json, frame5;
+  };
+  auto run = [&](const fs::path& input, const std::string& flags, const std::string& name) {
+    const fs::path out = tmp / name;
+    fs::create_directories(out);
+    const auto r =
+        run_command(cli_path() + " track -q " + q(model) + " " + q(input) +
+                    " --max-frames 10 --trail 3 --track-thresh 0.3 -o " + q(out / "annotated") +
+                    " --mot " + q(out / "t.txt") + " --json " + q(out / "t.json") + " " + flags);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    Outputs o{slurp(out / "t.txt"), slurp(out / "t.json"), {}};
+    if (fs::is_directory(out / "annotated" / "frames"))
+      o.frame5 = slurp(out / "annotated" / "frames" / "105.png");
+    return o;
+  };
+  const std::string one = "--threads 1 --io-threads 1 --in-flight 1";
+  const std::string many = "--threads 2 --io-threads 3 --in-flight 7 --batch 2";
+  const Outputs v1 = run(video, one, "v1"), v2 = run(video, many, "v2");
+  EXPECT_FALSE(v1.mot.empty());
+  EXPECT_EQ(v1.mot, v2.mot);
+  EXPECT_EQ(v1.json, v2.json);
+  const Outputs f1 = run(tmp / "frames", one, "f1"), f2 = run(tmp / "frames", many, "f2");
+  EXPECT_FALSE(f1.mot.empty());
+  EXPECT_FALSE(f1.frame5.empty());
+  EXPECT_EQ(f1.mot, f2.mot);
+  EXPECT_EQ(f1.json, f2.json);
+  EXPECT_EQ(f1.frame5, f2.frame5);  // the annotated frame, trails included
+  // PNG frames of the video: the same pixels, so the same tracks as the video's.
+  EXPECT_EQ(f1.mot, v1.mot);
 }
 
 TEST(TrackCli, BadInputsFailClearlyAndWriteNothing) {

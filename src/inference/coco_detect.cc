@@ -4,6 +4,7 @@
 
 #include "yoloxrt/error.h"
 #include "yoloxrt/image.h"
+#include "yoloxrt/pipeline.h"
 #include "yoloxrt/results.h"
 
 namespace yoloxrt {
@@ -58,37 +59,47 @@ CocoDetectRun detect_coco_images(const Detector& detector, const CocoGroundTruth
     categories.category_ids.push_back(id == CocoClassMapping::kNone ? 0 : static_cast<int>(id));
   }
 
+  std::vector<PipelineInput> inputs;
+  inputs.reserve(paths.size());
+  for (const fs::path& p : paths) inputs.push_back({p, false});
+
   CocoDetectRun run;
   std::string list_text;  // one image's objects, as a list
-  for (size_t i = 0; i < gt.images.size(); ++i) {
-    if (options.progress) options.progress(i, gt.images.size(), gt.images[i].file_name);
+  PipelineCallbacks callbacks;
+  // In gt.images order, on this thread: the first failure stops the pipeline and propagates.
+  callbacks.deliver = [&](PipelineItem& it) {
+    const size_t i = it.input;
+    if (it.error) {
+      try {
+        std::rethrow_exception(it.error);
+      } catch (const Error& e) {
+        throw e.with_file(paths[i].string());
+      }
+    }
     ImageResult result;
     result.image = paths[i].string();
-    try {
-      const ImageBuffer buffer = load_image(paths[i], options.max_pixels);
-      result.width = buffer.width();
-      result.height = buffer.height();
-      result.detections = detector.detect(buffer.view());
-    } catch (const Error& e) {
-      throw e.with_file(paths[i].string());
-    }
+    result.width = it.width;
+    result.height = it.height;
+    result.detections = std::move(it.detections);
     std::erase_if(result.detections, [&](const Detection& d) {
       return d.class_id < 0 || static_cast<size_t>(d.class_id) >= class_to_category.size() ||
              class_to_category[static_cast<size_t>(d.class_id)] == CocoClassMapping::kNone;
     });
-    if (result.detections.empty()) continue;
-    // The values evaluated are the ones the written file holds: write, then read back.
-    const std::string text = coco_results_json(result, gt.images[i].id, categories);
-    list_text = "[" + text + "]";
-    const std::vector<CocoDetection> parsed = parse_coco_results(list_text);
-    run.detections.insert(run.detections.end(), parsed.begin(), parsed.end());
-    if (options.keep_results_json) {
-      run.results_json += run.results_json.empty() ? "[\n" : ",\n";
-      run.results_json += text;
+    if (!result.detections.empty()) {
+      // The values evaluated are the ones the written file holds: write, then read back.
+      const std::string text = coco_results_json(result, gt.images[i].id, categories);
+      list_text = "[" + text + "]";
+      const std::vector<CocoDetection> parsed = parse_coco_results(list_text);
+      run.detections.insert(run.detections.end(), parsed.begin(), parsed.end());
+      if (options.keep_results_json) {
+        run.results_json += run.results_json.empty() ? "[\n" : ",\n";
+        run.results_json += text;
+      }
     }
-  }
+    if (options.progress) options.progress(i + 1, gt.images.size(), gt.images[i].file_name);
+  };
+  run.stats = run_pipeline(detector, inputs, options.pipeline, callbacks);
   if (options.keep_results_json) run.results_json += run.results_json.empty() ? "[]\n" : "\n]\n";
-  if (options.progress) options.progress(gt.images.size(), gt.images.size(), {});
   return run;
 }
 

@@ -1,11 +1,16 @@
 // resolve_coco_image: where a ground truth's file_name is looked for, and what is refused.
+// detect_coco_images: the pipelined run gives what a one-image-at-a-time loop gives (detections and
+// results file bytes), and the first failing image (in ground-truth order) stops it, named.
 #include "yoloxrt/coco_detect.h"
 
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
 #include "yoloxrt/error.h"
+#include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
+#include "yoloxrt/image.h"
+#include "yoloxrt/results.h"
 
 namespace yoloxrt {
 namespace {
@@ -48,6 +53,126 @@ TEST(CocoEvalDetectorOptions, YoloxEvaluationSettings) {
   EXPECT_FLOAT_EQ(o.iou, 0.65f);
   EXPECT_TRUE(o.per_class);
   EXPECT_EQ(o.max_det, 100u);
+}
+
+// --- detect_coco_images ----------------------------------------------------------------------
+
+// The official nano weights exported by yoloxrt (dynamic batch), run at 160 x 160 letterbox so
+// that every photo has the same input size (batches form) and a Run costs a few ms.
+std::unique_ptr<Detector> small_nano(const fs::path& fx, const fs::path& dir) {
+  const fs::path model = dir / "nano.onnx";
+  export_checkpoint(fx / "megvii-nano" / "yolox_nano.pth", model, {}, nullptr);
+  DetectorOptions o = coco_eval_detector_options();
+  o.threads = 1;
+  o.height = 160;
+  o.width = 160;
+  return Detector::open(model, o);
+}
+
+// The first `n` images of the shared COCO ground truth.
+CocoGroundTruth first_images(const fs::path& fx, size_t n) {
+  CocoGroundTruth gt = read_coco_ground_truth(fx / "coco-val2017" / "instances.json");
+  gt.images.resize(std::min(n, gt.images.size()));
+  return gt;
+}
+
+std::vector<int64_t> coco80_mapping() {
+  const auto ids = coco80_category_ids();
+  return std::vector<int64_t>(ids.begin(), ids.end());
+}
+
+TEST(DetectCocoImages, PipelinedEqualsOneImageAtATime) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  testing::TempDir tmp;
+  const auto det = small_nano(fx, tmp.path());
+  const CocoGroundTruth gt = first_images(fx, 8);
+  ASSERT_EQ(gt.images.size(), 8u);
+  const fs::path images = fx / "coco-val2017" / "images";
+  const std::vector<int64_t> mapping = coco80_mapping();
+
+  // The reference: load_image + Detector::detect, one image after the other, written and read
+  // back as detect_coco_images documents.
+  CocoCategoryMap categories;
+  for (const int64_t id : mapping) categories.category_ids.push_back(static_cast<int>(id));
+  std::string want_json;
+  std::vector<CocoDetection> want;
+  for (const CocoImage& img : gt.images) {
+    const fs::path path = resolve_coco_image(images, img);
+    const ImageBuffer buffer = load_image(path);
+    const ImageResult r{path.string(), std::nullopt, buffer.width(), buffer.height(),
+                        det->detect(buffer.view())};
+    if (r.detections.empty()) continue;
+    const std::string text = coco_results_json(r, img.id, categories);
+    want_json += (want_json.empty() ? "[\n" : ",\n") + text;
+    const auto parsed = parse_coco_results("[" + text + "]");
+    want.insert(want.end(), parsed.begin(), parsed.end());
+  }
+  want_json += want_json.empty() ? "[]\n" : "\n]\n";
+  ASSERT_GT(want.size(), 50u);
+
+  struct Setting {
+    int decode_threads;
+    size_t batch, in_flight;
+  };
+  for (const Setting s : {Setting{2, 1, 0}, Setting{1, 3, 5}, Setting{3, 2, 3}}) {
+    SCOPED_TRACE(::testing::Message() << "decode " << s.decode_threads << " batch " << s.batch
+                                      << " in flight " << s.in_flight);
+    CocoDetectOptions o;
+    o.keep_results_json = true;
+    o.pipeline.decode_threads = s.decode_threads;
+    o.pipeline.batch = s.batch;
+    o.pipeline.max_in_flight = s.in_flight;
+    std::vector<size_t> progress;
+    o.progress = [&](size_t done, size_t total, const std::string& name) {
+      EXPECT_EQ(total, 8u);
+      EXPECT_EQ(name, gt.images[done - 1].file_name);
+      progress.push_back(done);
+    };
+    const CocoDetectRun run = detect_coco_images(*det, gt, images, mapping, o);
+    EXPECT_EQ(run.results_json, want_json);
+    ASSERT_EQ(run.detections.size(), want.size());
+    for (size_t k = 0; k < want.size(); ++k) {
+      EXPECT_EQ(run.detections[k].image_id, want[k].image_id) << k;
+      EXPECT_EQ(run.detections[k].category_id, want[k].category_id) << k;
+      EXPECT_EQ(run.detections[k].score, want[k].score) << k;
+      EXPECT_EQ(run.detections[k].bbox.x, want[k].bbox.x) << k;
+      EXPECT_EQ(run.detections[k].bbox.y, want[k].bbox.y) << k;
+      EXPECT_EQ(run.detections[k].bbox.w, want[k].bbox.w) << k;
+      EXPECT_EQ(run.detections[k].bbox.h, want[k].bbox.h) << k;
+    }
+    EXPECT_EQ(progress, (std::vector<size_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+    EXPECT_EQ(run.stats.images, 8u);
+    if (s.batch > 1) {
+      EXPECT_LT(run.stats.batches, 8u);  // one input size: batches did form
+    }
+  }
+}
+
+TEST(DetectCocoImages, FirstFailingImageStopsTheRunNamingIt) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  testing::TempDir tmp;
+  const auto det = small_nano(fx, tmp.path());
+  CocoGroundTruth gt = first_images(fx, 3);
+  const fs::path dir = tmp / "images";
+  fs::create_directories(dir);
+  for (const CocoImage& img : gt.images)
+    fs::create_symlink(fx / "coco-val2017" / "images" / img.file_name, dir / img.file_name);
+  // Two broken images; the first in ground-truth order is the one reported.
+  write_file_atomic(dir / "bad.jpg", "\xff\xd8\xff\xe0 not a jpeg");
+  write_file_atomic(dir / "empty.jpg", "");
+  gt.images.insert(gt.images.begin() + 1, CocoImage{7, "bad.jpg", 0, 0});
+  gt.images.push_back(CocoImage{8, "empty.jpg", 0, 0});
+  CocoDetectOptions o;
+  o.pipeline.decode_threads = 2;
+  std::vector<size_t> progress;
+  o.progress = [&](size_t done, size_t, const std::string&) { progress.push_back(done); };
+  try {
+    detect_coco_images(*det, gt, dir, coco80_mapping(), o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.file(), (dir / "bad.jpg").string()) << e.what();
+  }
+  EXPECT_EQ(progress, std::vector<size_t>{1});  // the image before it, nothing after
 }
 
 }  // namespace
