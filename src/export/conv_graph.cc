@@ -5,6 +5,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "export/silu_pattern.h"
 #include "export/simplify_eval.h"
 #include "export/simplify_passes.h"
 
@@ -49,10 +50,7 @@ std::vector<ConvNode> list_conv_nodes(std::string_view model_bytes) {
     for (const auto* s : readers(c.output)) {
       if (s->op_type() != "Sigmoid" || s->output_size() != 1) continue;
       for (const auto* m : readers(s->output(0)))
-        if (m->op_type() == "Mul" && m->input_size() == 2 && m->output_size() == 1 &&
-            ((m->input(0) == c.output && m->input(1) == s->output(0)) ||
-             (m->input(1) == c.output && m->input(0) == s->output(0))))
-          c.activation_output = m->output(0);
+        if (exporter::is_silu_mul(*s, *m)) c.activation_output = m->output(0);
     }
     out.push_back(std::move(c));
   }
