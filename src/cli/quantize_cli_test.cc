@@ -58,6 +58,14 @@ TEST(QuantizeCli, ExportInt8ThenDetect) {
                   " --conf 0 --no-draw --json -");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"detections\""), std::string::npos);
+  // `info` says how the model was quantized (the stem stays float by default).
+  r = run_command(cli_path() + " info " + q(out));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("quantized: QDQ, weights int8 symmetric per-channel, activations uint8, "
+                       "percentile calibration on 2 images"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("stem"), std::string::npos) << r.out;
   // Quantizing the result again is refused, and nothing is written.
   r = run_command(cli_path() + " quantize " + q(out) + " --calib " + q(s.calib) + " -o " +
                   q(s.dir / "again.onnx"));
