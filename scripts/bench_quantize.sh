@@ -26,11 +26,12 @@ for spec in yolox_s:640 yolox_tiny:416; do
 done
 if [[ -f "$fixtures/megvii-nano/yolox_nano.pth" ]]; then
   "$build/yoloxrt" export "$fixtures/megvii-nano/yolox_nano.pth" -o "$tmp/nano.onnx" -q 2>/dev/null
-  q "$tmp/nano.onnx" "$tmp/nano.int8.onnx" 64
-  q "$tmp/nano.onnx" "$tmp/nano.fl9.int8.onnx" 64 --float-leading 9  # stem + stage 1 float
-  q "$tmp/nano.onnx" "$tmp/nano.af5.int8.onnx" 64 --auto-float 5     # 5 most sensitive float
+  q "$tmp/nano.onnx" "$tmp/nano.int8.onnx" 64                        # default: --float-below-db 25
+  q "$tmp/nano.onnx" "$tmp/nano.db0.int8.onnx" 64 --float-below-db 0  # stem float only
+  q "$tmp/nano.onnx" "$tmp/nano.fl9.int8.onnx" 64 --float-leading 9 --float-below-db 0  # stem + stage 1
+  q "$tmp/nano.onnx" "$tmp/nano.af5.int8.onnx" 64 --auto-float 5 --float-below-db 0     # 5 measured
   "$build/bench/quantize_speed" --size 416 --runs "$runs" "$tmp/nano.onnx" "$tmp/nano.int8.onnx" \
-    "$tmp/nano.fl9.int8.onnx" "$tmp/nano.af5.int8.onnx"
+    "$tmp/nano.db0.int8.onnx" "$tmp/nano.fl9.int8.onnx" "$tmp/nano.af5.int8.onnx"
   if [[ "${OP_TABLE:-0}" == 1 ]]; then
     "$build/bench/quantize_speed" --size 416 --runs "$runs" --op-table "$tmp/nano.onnx" \
       "$tmp/nano.int8.onnx" "$tmp/nano.fl9.int8.onnx"

@@ -1,7 +1,9 @@
 // yoloxrt info: what a model or checkpoint holds.
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +15,42 @@ namespace yoloxrt::cli {
 namespace {
 
 using nlohmann::json;
+
+// One line for a model `yoloxrt quantize` wrote (its `yoloxrt.quantization` metadata; the whole
+// record is in `info --json`).
+void print_quantization(const std::map<std::string, std::string>& props) {
+  const auto it = props.find("yoloxrt.quantization");
+  if (it == props.end()) return;
+  const json q = json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+  if (!q.is_object()) {
+    std::printf("  quantized: unreadable yoloxrt.quantization record\n");
+    return;
+  }
+  auto str = [&](const char* key) {
+    const auto v = q.find(key);
+    return v != q.end() && v->is_string() ? v->get<std::string>() : std::string("?");
+  };
+  const auto images = q.find("calibration_images");
+  const auto floats = q.find("float_convs");
+  std::printf("  quantized: %s, weights %s, activations %s, %s calibration on %s images",
+              str("format").c_str(), str("weights").c_str(), str("activations").c_str(),
+              str("method").c_str(),
+              images != q.end() && images->is_number() ? images->dump().c_str() : "?");
+  if (floats != q.end() && floats->is_array()) {
+    std::printf("; %zu convolutions float", floats->size());
+    size_t shown = 0;
+    for (const auto& f : *floats) {
+      if (!f.is_object() || !f.contains("node") || !f["node"].is_string()) continue;
+      std::printf("%s%s", shown++ ? ", " : " (", f["node"].get<std::string>().c_str());
+      if (shown == 3 && floats->size() > 3) {
+        std::printf(", ...");
+        break;
+      }
+    }
+    if (shown) std::printf(")");
+  }
+  std::printf("\n");
+}
 
 void info_onnx(const std::filesystem::path& p, bool as_json) {
   const ModelInfo i = inspect_onnx(p);
@@ -64,6 +102,7 @@ void info_onnx(const std::filesystem::path& p, bool as_json) {
   if (!m.has_yoloxrt_metadata) {
     std::printf(
         "  no yoloxrt metadata: detect infers the layout from shapes (see --family, --labels)\n");
+    print_quantization(i.metadata_props);
     return;
   }
   std::printf("  yoloxrt %s export: family %s, %s, %zu classes\n", m.yoloxrt_version.c_str(),
@@ -83,6 +122,7 @@ void info_onnx(const std::filesystem::path& p, bool as_json) {
     names += (k ? ", " : "") + m.class_names[k];
   if (m.class_names.size() > 20) names += ", ...";
   std::printf("  classes: %s\n  source sha256: %s\n", names.c_str(), m.source_sha256.c_str());
+  print_quantization(i.metadata_props);
 }
 
 void info_checkpoint(const std::filesystem::path& p, bool as_json) {

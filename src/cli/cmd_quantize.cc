@@ -1,6 +1,7 @@
 // yoloxrt quantize: float ONNX model + calibration images -> QDQ INT8 model.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -33,6 +34,13 @@ void add_quantize_options(CLI::App* c, QuantizeCliOptions& q) {
   c->add_option("--sensitivity-images", q.sensitivity_images,
                 "calibration images --auto-float measures on (default 4)")
       ->check(CLI::PositiveNumber);
+  c->add_option("--float-below-db", q.float_below_db,
+                "keep float the convs whose estimated int8 SQNR is below this (dB; 0: off)")
+      ->capture_default_str();
+  c->add_flag("--sqnr-dense", q.sqnr_dense,
+              "--float-below-db judges dense convs too (default: depthwise convs only)");
+  c->add_flag("--all-int8", q.all_int8,
+              "every convolution in int8: the stem too, no --float-below-db rule");
   c->add_option("--calib-threads", q.threads, "ONNX Runtime threads for calibration (0: all)");
 }
 
@@ -50,6 +58,12 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   o.qdq.quantize_stem = q.stem;
   o.qdq.float_leading_convs = q.float_leading;
   o.auto_float_convs = q.auto_float;
+  o.float_below_db = q.float_below_db;
+  o.float_below_db_dense = q.sqnr_dense;
+  if (q.all_int8) {
+    o.qdq.quantize_stem = true;
+    o.float_below_db = 0;
+  }
   o.sensitivity_images = q.sensitivity_images;
   o.threads = q.threads;
   o.warn = [](const std::string& m) { std::fprintf(stderr, "yoloxrt: warning: %s\n", m.c_str()); };
@@ -63,11 +77,18 @@ void run_quantize(const std::filesystem::path& model, const std::filesystem::pat
   bar->finish();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!quiet) {
-    std::printf("calibrated %zu tensors on %zu images (%s%s)\n", r.plan.calibration_tensors.size(),
+    std::printf("calibrated %zu tensors on %zu images (%s%s)\n", r.tensors_calibrated,
                 r.images_used, q.method.c_str(),
                 o.method == CalibrationMethod::kPercentile
                     ? (" " + std::to_string(q.percentile)).c_str()
                     : "");
+    if (!r.sqnr_float.empty()) {
+      std::printf("kept float by estimated SQNR (< %.1f dB; --float-below-db):\n",
+                  o.float_below_db);
+      for (const auto& e : r.estimates)
+        if (std::find(r.sqnr_float.begin(), r.sqnr_float.end(), e.conv) != r.sqnr_float.end())
+          std::printf("  %-60s %6.2f dB\n", e.conv.c_str(), e.sqnr_db);
+    }
     if (!r.auto_float.empty()) {
       std::printf("kept float by measured sensitivity (output SQNR with only that conv int8):\n");
       for (size_t i = 0; i < r.auto_float.size(); ++i)

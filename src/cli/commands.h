@@ -33,6 +33,8 @@ struct QuantizeCliOptions {
   bool per_tensor = false, depthwise = true, stem = false;
   int threads = 0, float_leading = 0;
   size_t auto_float = 0, sensitivity_images = 4;
+  double float_below_db = 25.0;
+  bool all_int8 = false, sqnr_dense = false;
 };
 void add_quantize_options(CLI::App* c, QuantizeCliOptions& q);
 // Quantizes `model` into `out` and prints a summary unless `quiet`. Throws yoloxrt::Error.

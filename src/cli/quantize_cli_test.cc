@@ -58,6 +58,14 @@ TEST(QuantizeCli, ExportInt8ThenDetect) {
                   " --conf 0 --no-draw --json -");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"detections\""), std::string::npos);
+  // `info` says how the model was quantized (the stem stays float by default).
+  r = run_command(cli_path() + " info " + q(out));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("quantized: QDQ, weights int8 symmetric per-channel, activations uint8, "
+                       "percentile calibration on 2 images"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("stem"), std::string::npos) << r.out;
   // Quantizing the result again is refused, and nothing is written.
   r = run_command(cli_path() + " quantize " + q(out) + " --calib " + q(s.calib) + " -o " +
                   q(s.dir / "again.onnx"));
@@ -79,6 +87,37 @@ TEST(QuantizeCli, EmptyCalibrationFolderIsAnError) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("no image files"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(s.dir / "x.onnx"));
+}
+
+TEST(QuantizeCli, FloatBelowDbAndAllInt8) {
+  SmallModel s;
+  const fs::path model = s.dir / "small.onnx";
+  ASSERT_EQ(run_command(cli_path() + " export " + q(s.pth) +
+                        " --depth 0.33 --width 0.125 --fixed 64x64 -o " + q(model) + " -q")
+                .exit_code,
+            0);
+  const std::string base = cli_path() + " quantize " + q(model) + " --calib " + q(s.calib);
+  // A threshold above every conv's estimate keeps them all float but one is needed: refused.
+  CommandResult r =
+      run_command(base + " --float-below-db 1000 --sqnr-dense -o " + q(s.dir / "none.onnx"));
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("every convolution is excluded"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(s.dir / "none.onnx"));
+  // A threshold of 35 dB keeps some convs float and says which, with their estimates.
+  r = run_command(base + " --float-below-db 35 -o " + q(s.dir / "dense.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;  // no depthwise conv: the rule judges none by default
+  EXPECT_EQ(r.out.find("kept float"), std::string::npos) << r.out;
+  r = run_command(base + " --float-below-db 35 --sqnr-dense -o " + q(s.dir / "some.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("kept float by estimated SQNR (< 35.0 dB"), std::string::npos) << r.out;
+  EXPECT_NE(file_text(s.dir / "some.onnx").find("estimated SQNR"), std::string::npos);
+  // --all-int8: the stem too, no rule; the metadata lists no float conv.
+  r = run_command(base + " --all-int8 -o " + q(s.dir / "all.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("kept float"), std::string::npos) << r.out;
+  const std::string all = file_text(s.dir / "all.onnx");
+  EXPECT_NE(all.find("\"float_convs\":[]"), std::string::npos);
+  EXPECT_NE(all.find("\"stem\":\"int8\""), std::string::npos);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "export/silu_pattern.h"
 #include "export/simplify_eval.h"
 #include "export/simplify_passes.h"
 #include "yoloxrt/error.h"
@@ -193,10 +194,7 @@ Analysis analyze(const ModelProto& model, const QdqOptions& options) {
       auto it = consumers.find(n.output(0));
       if (it != consumers.end())
         for (const NodeProto* m : it->second)
-          if (m->op_type() == "Mul" && m->input_size() == 2 &&
-              ((m->input(0) == n.input(0) && m->input(1) == n.output(0)) ||
-               (m->input(1) == n.input(0) && m->input(0) == n.output(0))))
-            a.silu_inputs.insert(n.input(0));
+          if (exporter::is_silu_mul(n, *m)) a.silu_inputs.insert(n.input(0));
     }
   }
   if (a.convs.empty())

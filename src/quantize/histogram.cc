@@ -95,11 +95,13 @@ void TensorHistogram::grow_to(double max_abs) {
 void TensorHistogram::add(std::span<const float> values) {
   float lo = std::numeric_limits<float>::infinity(), hi = -lo;
   uint64_t bad = 0;
+  double sq = 0.0;
   for (float v : values) {
     if (!std::isfinite(v)) {
       ++bad;
       continue;
     }
+    sq += static_cast<double>(v) * v;
     lo = std::min(lo, v);
     hi = std::max(hi, v);
   }
@@ -108,6 +110,7 @@ void TensorHistogram::add(std::span<const float> values) {
   min_ = std::min(min_, lo);
   max_ = std::max(max_, hi);
   count_ += values.size() - bad;
+  sum_sq_ += sq;
   const double max_abs =
       std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
   if (max_abs == 0.0 && width_ == 0.0) {
@@ -133,6 +136,7 @@ void TensorHistogram::merge(const TensorHistogram& other) {
   max_ = std::max(max_, other.max_);
   count_ += other.count_;
   nonfinite_ += other.nonfinite_;
+  sum_sq_ += other.sum_sq_;
   if (other.width_ == 0.0) {
     if (width_ == 0.0)
       pending_zeros_ += other.pending_zeros_;
@@ -152,6 +156,33 @@ void TensorHistogram::merge(const TensorHistogram& other) {
   while (width_ < o.width_) grow_to(kHalf * width_);
   while (o.width_ < width_) o.grow_to(kHalf * o.width_);
   for (int i = 0; i < kBins; ++i) bins_[i] += o.bins_[i];
+}
+
+double TensorHistogram::quantization_sqnr_db(TensorRange r, float floor_below) const {
+  const double noise = quantization_noise(r, floor_below);
+  if (sum_sq_ <= 0.0 || noise <= 0.0) return std::numeric_limits<double>::infinity();
+  return 10.0 * std::log10(mean_square() / noise);
+}
+
+double TensorHistogram::quantization_noise(TensorRange r, float floor_below) const {
+  if (count_ == 0) return 0.0;
+  const double lo = std::min(r.min, 0.f), hi = std::max(r.max, 0.f);
+  const double step = (hi - lo) / 255.0;
+  double noise = 0.0;
+  if (width_ > 0.0)
+    for (int i = 0; i < kBins; ++i) {
+      if (bins_[i] == 0) continue;
+      const double c = (i - kHalf + 0.5) * width_;  // the bin's centre
+      const double n = static_cast<double>(bins_[i]);
+      if (c < floor_below) continue;
+      if (c < lo)
+        noise += n * (c - lo) * (c - lo);
+      else if (c > hi)
+        noise += n * (c - hi) * (c - hi);
+      else
+        noise += n * step * step / 12.0;
+    }
+  return noise / static_cast<double>(count_);
 }
 
 TensorRange TensorHistogram::range(CalibrationMethod method, double percentile) const {

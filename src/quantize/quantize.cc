@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -30,7 +32,8 @@ std::vector<fs::path> calibration_images(const fs::path& dir, size_t count,
 }
 
 CalibrationResult calibrate(const fs::path& model_path, const std::vector<std::string>& tensors,
-                            const std::vector<fs::path>& images, const QuantizeOptions& options) {
+                            const std::vector<fs::path>& images, const QuantizeOptions& options,
+                            const std::map<std::string, int64_t>& channels) {
   DetectorOptions dopt;
   dopt.threads = options.threads;
   const auto planner = Detector::open(model_path, dopt);
@@ -46,10 +49,39 @@ CalibrationResult calibrate(const fs::path& model_path, const std::vector<std::s
   for (const auto& t : tensors) result.stats[t];
   ProbeOptions popt;
   popt.threads = options.threads;
+  std::map<std::string, std::vector<double>> channel_sums;
+  std::map<std::string, uint64_t> channel_counts;
   const ProbeReport report = probe_tensors(
       *planner, probe, tensors, images, popt,
-      [&](const std::string& name, std::span<const float> v) { result.stats[name].add(v); },
+      [&](const std::string& name, std::span<const float> v) {
+        result.stats[name].add(v);
+        result.values_per_image[name] = v.size();
+        auto c = channels.find(name);
+        if (c == channels.end() || c->second <= 0 || v.empty() ||
+            v.size() % static_cast<size_t>(c->second) != 0)
+          return;
+        auto& sums = channel_sums[name];
+        sums.resize(static_cast<size_t>(c->second), 0.0);
+        const size_t per = v.size() / sums.size();
+        for (size_t ch = 0; ch < sums.size(); ++ch) {
+          // Float partial sums over one channel's plane (vectorisable), added in double.
+          const float* p = v.data() + ch * per;
+          float acc[8] = {};
+          size_t j = 0;
+          for (; j + 8 <= per; j += 8)
+            for (int k = 0; k < 8; ++k) acc[k] += p[j + k] * p[j + k];
+          double sum = 0;
+          for (; j < per; ++j) sum += static_cast<double>(p[j]) * p[j];
+          for (float a : acc) sum += a;
+          if (std::isfinite(sum)) sums[ch] += sum;  // NaN/inf values: the histogram counts them
+        }
+        channel_counts[name] += per;
+      },
       options.progress, options.warn);
+  for (auto& [name, sums] : channel_sums) {
+    for (double& x : sums) x /= static_cast<double>(channel_counts[name]);
+    result.channel_power[name] = std::move(sums);
+  }
   result.images_used = report.images_run;
   result.skipped = report.skipped;
   for (const auto& [name, h] : result.stats) {
@@ -124,6 +156,45 @@ std::vector<ConvSensitivity> conv_sensitivity(const fs::path& model_path,
   return out;
 }
 
+std::vector<ConvEstimate> estimate_conv_sqnr(const std::vector<ConvNode>& convs,
+                                             const std::vector<std::string>& int8_convs,
+                                             const CalibrationResult& calib, bool silu_floor,
+                                             const std::map<std::string, TensorRange>& grid) {
+  // The rewrite's SiLU input floor (qdq.h): values below it are clipped, and SiLU flattens them.
+  constexpr float kSiluFloor = -6.f;
+  const std::set<std::string> wanted(int8_convs.begin(), int8_convs.end());
+  auto noise = [&](const std::string& t, bool floor) -> std::optional<double> {
+    auto h = calib.stats.find(t);
+    auto r = calib.ranges.find(t);
+    if (h == calib.stats.end() || r == calib.ranges.end()) return std::nullopt;
+    TensorRange range = r->second;
+    if (floor) range.min = std::max(range.min, kSiluFloor);
+    if (auto g = grid.find(t); g != grid.end()) range = g->second;
+    return h->second.quantization_noise(range, floor ? kSiluFloor : -INFINITY);
+  };
+  std::vector<ConvEstimate> out;
+  for (const auto& c : convs) {
+    if (!wanted.count(c.name) || c.weight_sq_norms.empty()) continue;
+    const auto n_in = noise(c.input, false);
+    const auto n_out = noise(c.output, silu_floor && !c.activation_output.empty());
+    if (!n_in || !n_out) continue;
+    // Per-channel signal power; the whole tensor's if the channels could not be told apart.
+    std::vector<double> power(c.weight_sq_norms.size(), calib.stats.at(c.output).mean_square());
+    auto cp = calib.channel_power.find(c.output);
+    if (cp != calib.channel_power.end() && cp->second.size() == power.size()) power = cp->second;
+    double ratio = 0;
+    size_t used = 0;
+    for (size_t o = 0; o < power.size(); ++o) {
+      if (!(power[o] > 0)) continue;  // a channel that is always 0 carries nothing to lose
+      ratio += (*n_in * c.weight_sq_norms[o] + *n_out) / power[o];
+      ++used;
+    }
+    const double mean = used ? ratio / static_cast<double>(used) : 0.0;
+    out.push_back({c.name, mean > 0 ? -10.0 * std::log10(mean) : INFINITY, c.depthwise});
+  }
+  return out;
+}
+
 QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, const fs::path& out,
                               const QuantizeOptions& options) {
   std::error_code e1, e2;
@@ -143,16 +214,51 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
     throw e.with_file(in.string());
   }
   const auto images = calibration_images(calib_dir, options.calib_count, options.warn);
-  const CalibrationResult calib = calibrate(in, report.plan.calibration_tensors, images, options);
+  const auto convs = list_conv_nodes(bytes);
+  std::map<std::string, int64_t> channels;  // per-channel power only for the SQNR rule
+  if (options.float_below_db > 0)
+    for (const auto& c : convs) {
+      channels[c.input] = c.in_channels;
+      channels[c.output] = c.out_channels;
+    }
+  const CalibrationResult calib =
+      calibrate(in, report.plan.calibration_tensors, images, options, channels);
   report.images_used = calib.images_used;
+  report.tensors_calibrated = calib.stats.size();
   report.skipped = calib.skipped;
   QdqOptions qdq = options.qdq;
+  if (options.float_below_db > 0) {
+    // The grids the rewrite really uses (Concat inputs share their Concat's range): from a
+    // rewrite of the plan before the rule, read back.
+    std::map<std::string, TensorRange> grid;
+    try {
+      grid = quantized_ranges(insert_qdq(bytes, qdq, calib.ranges, {}));
+    } catch (const Error& e) {
+      throw e.with_file(in.string());
+    }
+    report.estimates =
+        estimate_conv_sqnr(convs, report.plan.conv_nodes, calib, options.qdq.quantize_silu, grid);
+    for (const auto& e : report.estimates)
+      if (e.sqnr_db < options.float_below_db && (e.depthwise || options.float_below_db_dense)) {
+        report.sqnr_float.push_back(e.conv);
+        qdq.exclude.push_back(e.conv);
+      }
+    if (!report.sqnr_float.empty()) {
+      try {
+        report.plan = plan_qdq(bytes, qdq);
+      } catch (const Error& e) {
+        throw e.with_file(in.string());
+      }
+    }
+  }
   if (options.auto_float_convs > 0) {
     std::vector<fs::path> few = images;
     if (few.size() > options.sensitivity_images)
       few.resize(std::max<size_t>(1, options.sensitivity_images));
+    QuantizeOptions o = options;
+    o.qdq = qdq;
     try {
-      report.sensitivity = conv_sensitivity(in, calib, few, options);
+      report.sensitivity = conv_sensitivity(in, calib, few, o);
     } catch (const Error& e) {
       throw e.with_file(in.string());
     }
@@ -168,6 +274,46 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
     }
   }
 
+  // Why each conv the rewrite leaves float is float, in graph order (first matching reason).
+  {
+    const std::set<std::string> int8(report.plan.conv_nodes.begin(), report.plan.conv_nodes.end());
+    const std::set<std::string> excluded(options.qdq.exclude.begin(), options.qdq.exclude.end());
+    auto fmt_db = [](double db) {
+      char b[32];
+      std::snprintf(b, sizeof b, "%.1f dB", db);
+      return std::string(b);
+    };
+    int index = 0;
+    for (const auto& c : convs) {
+      if (!c.constant_weight) continue;
+      ++index;
+      if (int8.count(c.name)) continue;
+      std::string why = "outside the int8 region";
+      if (excluded.count(c.name)) {
+        why = "--exclude";
+      } else if (index == 1 && !options.qdq.quantize_stem) {
+        why = "stem (first convolution; --quantize-stem quantizes it)";
+      } else if (index <= options.qdq.float_leading_convs) {
+        why = "--float-leading " + std::to_string(options.qdq.float_leading_convs);
+      } else if (std::find(report.sqnr_float.begin(), report.sqnr_float.end(), c.name) !=
+                 report.sqnr_float.end()) {
+        for (const auto& e : report.estimates)
+          if (e.conv == c.name)
+            why = "estimated SQNR " + fmt_db(e.sqnr_db) + " < " + fmt_db(options.float_below_db);
+      } else if (std::find(report.auto_float.begin(), report.auto_float.end(), c.name) !=
+                 report.auto_float.end()) {
+        for (const auto& e : report.sensitivity)
+          if (e.conv == c.name) why = "--auto-float: measured " + fmt_db(e.sqnr_db);
+      } else if (c.depthwise && !options.qdq.quantize_depthwise) {
+        why = "--no-depthwise";
+      }
+      report.float_convs.push_back({c.name, why});
+    }
+  }
+  nlohmann::json float_json = nlohmann::json::array();
+  for (const auto& f : report.float_convs)
+    float_json.push_back({{"node", f.node}, {"reason", f.reason}});
+
   nlohmann::json md = {
       {"method", to_string(options.method)},
       {"calibration_images", calib.images_used},
@@ -180,6 +326,11 @@ QuantizeReport quantize_model(const fs::path& in, const fs::path& calib_dir, con
       {"depthwise", options.qdq.quantize_depthwise ? "int8" : "float"},
       {"float_leading_convs", options.qdq.float_leading_convs},
       {"auto_float", report.auto_float},
+      {"float_below_db", options.float_below_db > 0 ? nlohmann::json(options.float_below_db)
+                                                    : nlohmann::json(nullptr)},
+      {"float_below_db_convs", options.float_below_db_dense ? "all" : "depthwise"},
+      {"sqnr_float", report.sqnr_float},
+      {"float_convs", float_json},
       {"format", "QDQ"},
       {"yoloxrt_version", version_string()},
   };

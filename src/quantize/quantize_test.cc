@@ -3,13 +3,16 @@
 #include "yoloxrt/quantize.h"
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 #include <onnxruntime_cxx_api.h>
+#include <nlohmann/json.hpp>
 
 #include "export/test_checkpoints.h"
 #include "inference/ort_session.h"
@@ -110,6 +113,137 @@ TEST(TensorHistogram, EntropyClipsOutliersKeepsTheBulk) {
   EXPECT_GT(hu.range(CalibrationMethod::kEntropy).max, 2.7f);
 }
 
+TEST(TensorHistogram, QuantizationNoiseOfUniformValues) {
+  // Uniform on [0, 1): over the whole range the noise is the rounding noise step^2 / 12, so the
+  // SQNR is (1/3) / ((1/255)^2 / 12) = 4 * 255^2 (54.15 dB).
+  std::vector<float> u(1 << 20);
+  for (size_t i = 0; i < u.size(); ++i) u[i] = static_cast<float>(i) / static_cast<float>(u.size());
+  TensorHistogram h;
+  h.add(u);
+  EXPECT_NEAR(h.mean_square(), 1.0 / 3.0, 1e-4);
+  const double step = 1.0 / 255.0;
+  EXPECT_NEAR(h.quantization_noise({0.f, 1.f}) / (step * step / 12), 1.0, 0.01);
+  EXPECT_NEAR(h.quantization_sqnr_db({0.f, 1.f}), 10 * std::log10(4.0 * 255 * 255), 0.05);
+  // Clipped at 0.5: the upper half adds its squared distance to 0.5 (1/24 on average per value).
+  const double clip = 0.5 * (0.5 * 0.5 / 3.0);
+  const double round = 0.5 * (0.5 / 255.0) * (0.5 / 255.0) / 12;
+  EXPECT_NEAR(h.quantization_noise({0.f, 0.5f}), clip + round, 1e-3 * clip);
+  // Values below a floor count as exact: only [0.75, 1) is left, clipped to 0.5 (7/192 per value).
+  EXPECT_NEAR(h.quantization_noise({0.f, 0.5f}, 0.75f), 7.0 / 192.0, 1e-4);
+  EXPECT_EQ(h.quantization_noise({0.f, 1.f}, 2.f), 0.0);
+  EXPECT_TRUE(std::isinf(h.quantization_sqnr_db({0.f, 1.f}, 2.f)));
+}
+
+// --- the float_below_db rule on synthetic tensors ---------------------------------------------
+
+// A 4-channel input x whose channel 0 is 30x wider than the others (what a folded BatchNorm often
+// leaves before a depthwise conv), read by a depthwise conv (each output channel sees one input
+// channel) and a pointwise conv (every output channel mixes all inputs, channel 0 included).
+struct SyntheticConvs {
+  std::vector<ConvNode> convs;
+  CalibrationResult calib;
+  // The measured SQNR of each conv's output (dB) when its input and output are fake-quantized
+  // at the calibrated ranges, per channel averaged as estimate_conv_sqnr does.
+  std::map<std::string, double> measured_db;
+};
+
+SyntheticConvs synthetic_convs() {
+  constexpr int kC = 4, kPlane = 4096, kImages = 4;
+  const std::vector<float> dw_w = {1.f, 2.f, 0.5f, 1.f};
+  const std::vector<std::vector<float>> pw_w = {{1.f, 0.5f, -1.f, 0.25f},
+                                                {1.f, -2.f, 1.f, 1.f},
+                                                {-1.f, 1.f, 0.5f, -0.5f},
+                                                {0.5f, 1.f, 1.f, 2.f}};
+  SyntheticConvs s;
+  ConvNode dw{"dw", "x", "y_dw", "", kC, kC, {}, kC, true, true};
+  ConvNode pw{"pw", "x", "y_pw", "", kC, kC, {}, 1, false, true};
+  for (int o = 0; o < kC; ++o) {
+    dw.weight_sq_norms.push_back(dw_w[o] * dw_w[o]);
+    double n = 0;
+    for (float w : pw_w[o]) n += w * w;
+    pw.weight_sq_norms.push_back(n);
+  }
+  s.convs = {dw, pw};
+  // Generate the float tensors (one image = one NCHW plane per channel).
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  std::vector<std::vector<float>> x(kImages), ydw(kImages), ypw(kImages);
+  for (int i = 0; i < kImages; ++i) {
+    x[i].resize(kC * kPlane);
+    ydw[i].resize(kC * kPlane);
+    ypw[i].assign(kC * kPlane, 0.f);
+    for (int c = 0; c < kC; ++c)
+      for (int j = 0; j < kPlane; ++j) x[i][c * kPlane + j] = nd(rng) * (c == 0 ? 30.f : 1.f);
+    for (int o = 0; o < kC; ++o)
+      for (int j = 0; j < kPlane; ++j) {
+        ydw[i][o * kPlane + j] = dw_w[o] * x[i][o * kPlane + j];
+        for (int c = 0; c < kC; ++c) ypw[i][o * kPlane + j] += pw_w[o][c] * x[i][c * kPlane + j];
+      }
+  }
+  const std::map<std::string, std::vector<std::vector<float>>*> tensors = {
+      {"x", &x}, {"y_dw", &ydw}, {"y_pw", &ypw}};
+  for (const auto& [name, data] : tensors) {
+    TensorHistogram& h = s.calib.stats[name];
+    std::vector<double> power(kC, 0.0);
+    for (const auto& img : *data) {
+      h.add(img);
+      for (int c = 0; c < kC; ++c)
+        for (int j = 0; j < kPlane; ++j)
+          power[c] += double(img[c * kPlane + j]) * img[c * kPlane + j];
+    }
+    for (double& p : power) p /= kImages * kPlane;
+    s.calib.channel_power[name] = power;
+    s.calib.ranges[name] = h.range(CalibrationMethod::kPercentile, 99.99);
+  }
+  // Fake-quantize (uint8, the rewrite's parameters) and measure.
+  auto fq = [&](float v, const std::string& t) {
+    const QuantParams p = activation_quant_params(s.calib.ranges.at(t), ActivationType::kUint8);
+    const float q = std::clamp(std::nearbyint(v / p.scale) + p.zero_point, 0.f, 255.f);
+    return (q - p.zero_point) * p.scale;
+  };
+  for (const ConvNode* c : {&dw, &pw}) {
+    double ratio = 0;
+    for (int o = 0; o < kC; ++o) {
+      double sig = 0, noise = 0;
+      for (int i = 0; i < kImages; ++i)
+        for (int j = 0; j < kPlane; ++j) {
+          float y = 0, yq = 0;
+          for (int k = 0; k < kC; ++k) {
+            const float w = c->depthwise ? (k == o ? dw_w[o] : 0.f) : pw_w[o][k];
+            y += w * x[i][k * kPlane + j];
+            yq += w * fq(x[i][k * kPlane + j], "x");
+          }
+          yq = fq(yq, c->output);
+          sig += double(y) * y;
+          noise += double(yq - y) * (yq - y);
+        }
+      ratio += noise / sig;
+    }
+    s.measured_db[c->name] = -10 * std::log10(ratio / kC);
+  }
+  return s;
+}
+
+TEST(FloatBelowDb, EstimateMatchesFakeQuantizationAndFlagsTheDepthwiseConv) {
+  const SyntheticConvs s = synthetic_convs();
+  const auto est = estimate_conv_sqnr(s.convs, {"dw", "pw"}, s.calib, false);
+  ASSERT_EQ(est.size(), 2u);
+  EXPECT_EQ(est[0].conv, "dw");
+  EXPECT_EQ(est[1].conv, "pw");
+  for (const auto& e : est) EXPECT_NEAR(e.sqnr_db, s.measured_db.at(e.conv), 1.0) << e.conv;
+  // The depthwise conv's narrow channels drown in the step channel 0 sets: below the default
+  // threshold; the pointwise conv mixes channel 0 into every output: well above it.
+  const double threshold = QuantizeOptions{}.float_below_db;
+  EXPECT_LT(est[0].sqnr_db, threshold);
+  EXPECT_GT(est[1].sqnr_db, threshold + 5);
+  // Only the convs asked for are estimated; without channel powers the whole tensor's is used,
+  // which hides the narrow channels (the reason the rule works per channel).
+  EXPECT_EQ(estimate_conv_sqnr(s.convs, {"pw"}, s.calib, false).size(), 1u);
+  CalibrationResult flat = s.calib;
+  flat.channel_power.clear();
+  EXPECT_GT(estimate_conv_sqnr(s.convs, {"dw"}, flat, false).at(0).sqnr_db, threshold + 5);
+}
+
 TEST(QuantParams, Uint8AndInt8) {
   const QuantParams u = activation_quant_params({-1.f, 3.f}, ActivationType::kUint8);
   EXPECT_FLOAT_EQ(u.scale, 4.f / 255.f);
@@ -193,6 +327,9 @@ const Quantized& quantized() {
     QuantizeOptions o;
     o.threads = 1;
     o.warn = [r](const std::string& w) { r->warnings.push_back(w); };
+    // The placement tests want every conv but the stem int8: the float_below_db rule is tested
+    // on its own below (on this random-weight model it keeps one or two convs float).
+    o.float_below_db = 0;
     r->report = quantize_model(tiny().model, tiny().calib, r->path, o);
     return r;
   }();
@@ -432,6 +569,7 @@ TEST(Quantize, AutoFloatKeepsTheMostSensitiveConvsFloat) {
   o.threads = 1;
   o.auto_float_convs = 2;
   o.sensitivity_images = 1;
+  o.float_below_db = 0;  // ranked against the default plan of quantized()
   const fs::path out = tiny().dir / "tiny.auto.int8.onnx";
   const QuantizeReport r = quantize_model(tiny().model, tiny().calib, out, o);
   const auto& all = quantized().report.plan.conv_nodes;
@@ -457,8 +595,168 @@ TEST(Quantize, AutoFloatKeepsTheMostSensitiveConvsFloat) {
   std::set<std::string> inits;
   for (const auto& t : m.graph().initializer()) inits.insert(t.name());
   for (const auto& n : m.graph().node())
-    if (n.name() == r.auto_float[0]) EXPECT_TRUE(inits.count(n.input(1))) << n.name();
+    if (n.name() == r.auto_float[0]) {
+      EXPECT_TRUE(inits.count(n.input(1))) << n.name();
+    }
   EXPECT_NE(props(m).at("yoloxrt.quantization").find(r.auto_float[1]), std::string::npos);
+}
+
+TEST(FloatBelowDb, QuantizedRangesReadsTheGrids) {
+  // Two QuantizeLinear nodes: uint8 (scale 0.5, zero point 10) and int8 (0.1, -3).
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("g");
+  auto scalar = [&](const std::string& name, int32_t type, const void* data, size_t n) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(type);
+    t->set_raw_data(std::string(static_cast<const char*>(data), n));
+  };
+  const float s1 = 0.5f, s2 = 0.1f;
+  const uint8_t z1 = 10;
+  const int8_t z2 = -3;
+  scalar("s1", onnx::TensorProto::FLOAT, &s1, 4);
+  scalar("z1", onnx::TensorProto::UINT8, &z1, 1);
+  scalar("s2", onnx::TensorProto::FLOAT, &s2, 4);
+  scalar("z2", onnx::TensorProto::INT8, &z2, 1);
+  for (const auto& [x, sc, zp] : {std::tuple{"a", "s1", "z1"}, std::tuple{"b", "s2", "z2"}}) {
+    auto* n = g->add_node();
+    n->set_op_type("QuantizeLinear");
+    n->add_input(x);
+    n->add_input(sc);
+    n->add_input(zp);
+    n->add_output(std::string(x) + "/q");
+  }
+  const auto r = quantized_ranges(m.SerializeAsString());
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FLOAT_EQ(r.at("a").min, -5.f);    // (0 - 10) * 0.5
+  EXPECT_FLOAT_EQ(r.at("a").max, 122.5f);  // (255 - 10) * 0.5
+  EXPECT_FLOAT_EQ(r.at("b").min, -12.5f);  // (-128 + 3) * 0.1
+  EXPECT_FLOAT_EQ(r.at("b").max, 13.f);    // (127 + 3) * 0.1
+  // On a real rewrite: one grid per quantized tensor, each holding 0.
+  const auto q = read_file_bytes(quantized().path);
+  const auto grids =
+      quantized_ranges(std::string_view(reinterpret_cast<const char*>(q.data()), q.size()));
+  EXPECT_GE(grids.size(), quantized().report.plan.calibration_tensors.size());
+  for (const auto& [t, range] : grids) {
+    EXPECT_LE(range.min, 0.f) << t;  // an all-negative tensor (random objectness) has max 0
+    EXPECT_GE(range.max, 0.f) << t;
+    EXPECT_GT(range.max - range.min, 0.f) << t;
+  }
+}
+
+TEST(FloatBelowDb, EveryConvBelowTheThresholdIsFloatAndRecorded) {
+  QuantizeOptions o;
+  o.threads = 1;
+  const fs::path out = tiny().dir / "tiny.rule.int8.onnx";
+  // By default the rule judges depthwise convs only: this model has none, so all stay int8.
+  const QuantizeReport dense_default = quantize_model(tiny().model, tiny().calib, out, o);
+  EXPECT_EQ(dense_default.plan.conv_nodes, quantized().report.plan.conv_nodes);
+  EXPECT_TRUE(dense_default.sqnr_float.empty());
+  EXPECT_EQ(dense_default.estimates.size(), quantized().report.plan.conv_nodes.size());
+  // Judging every conv: exactly those below the threshold go float.
+  o.float_below_db_dense = true;
+  const QuantizeReport r = quantize_model(tiny().model, tiny().calib, out, o);
+  const auto& all = quantized().report.plan.conv_nodes;  // every conv but the stem
+  ASSERT_EQ(r.estimates.size(), all.size());
+  std::set<double> distinct;
+  size_t below = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto& e = r.estimates[i];
+    EXPECT_EQ(e.conv, all[i]);
+    EXPECT_TRUE(std::isfinite(e.sqnr_db)) << e.conv;
+    distinct.insert(e.sqnr_db);
+    const bool is_int8 = std::count(r.plan.conv_nodes.begin(), r.plan.conv_nodes.end(), e.conv) > 0;
+    EXPECT_EQ(is_int8, e.sqnr_db >= o.float_below_db) << e.conv << " " << e.sqnr_db;
+    below += e.sqnr_db < o.float_below_db;
+  }
+  EXPECT_GT(distinct.size(), all.size() / 2);  // estimated per conv, not a constant
+  EXPECT_EQ(r.sqnr_float.size(), below);
+  EXPECT_EQ(r.plan.conv_nodes.size() + below, all.size());
+  // Metadata: the threshold, the convs it kept float, and every float conv with its reason.
+  const std::string md = props(read_model(out)).at("yoloxrt.quantization");
+  const auto j = nlohmann::json::parse(md);
+  EXPECT_EQ(j.at("float_below_db").get<double>(), o.float_below_db);
+  EXPECT_EQ(j.at("sqnr_float").get<std::vector<std::string>>(), r.sqnr_float);
+  ASSERT_EQ(j.at("float_convs").size(), below + 1);
+  EXPECT_NE(j.at("float_convs")[0].at("reason").get<std::string>().find("stem"), std::string::npos);
+  for (const auto& f : r.sqnr_float) {
+    bool found = false;
+    for (const auto& fc : j.at("float_convs"))
+      if (fc.at("node") == f) {
+        found = true;
+        EXPECT_NE(fc.at("reason").get<std::string>().find("estimated SQNR"), std::string::npos);
+      }
+    EXPECT_TRUE(found) << f;
+  }
+  // --all-int8's library form: the rule off and the stem quantized leaves no conv float.
+  o.float_below_db = 0;
+  o.qdq.quantize_stem = true;
+  const QuantizeReport all8 = quantize_model(tiny().model, tiny().calib, out, o);
+  EXPECT_EQ(all8.plan.conv_nodes.size(), all.size() + 1);
+  EXPECT_TRUE(all8.float_convs.empty());
+  EXPECT_TRUE(all8.estimates.empty());
+}
+
+TEST(FloatBelowDb, PicksTheDepthwiseConvAfterAWideStemChannel) {
+  // A depthwise-separable (Nano-like) random model; then the same model with the stem's output
+  // channel 0 scaled up 64x (weights and bias), so the first depthwise conv's input is one wide
+  // channel and many narrow ones, as in official YOLOX-Nano.
+  TempDir dir;
+  const auto arch = exporter::architecture_from_factors(0.33, 0.25, true, 3);
+  const fs::path pth = testing::write_random_checkpoint(dir.path(), "dw", arch, Family::kCjm, 3);
+  ExportOptions eo;
+  eo.model_type = "yolox_nano";
+  eo.fixed_hw = {{64, 64}};
+  const fs::path plain = dir / "dw.onnx", wide = dir / "dw_wide.onnx";
+  export_checkpoint(pth, plain, eo, nullptr);
+  onnx::ModelProto m = read_model(plain);
+  const std::vector<ConvNode> convs = list_conv_nodes(m.SerializeAsString());
+  ASSERT_GT(convs.size(), 3u);
+  ASSERT_FALSE(convs[0].depthwise);
+  const auto first_dw =
+      std::find_if(convs.begin(), convs.end(), [](auto& c) { return c.depthwise; });
+  ASSERT_NE(first_dw, convs.end());
+  ASSERT_EQ(first_dw->input, convs[0].activation_output);  // it reads the stem's SiLU
+  for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+    for (const auto& n : m.graph().node())
+      if (n.name() == convs[0].name && (t.name() == n.input(1) || t.name() == n.input(2))) {
+        ASSERT_EQ(t.data_type(), onnx::TensorProto::FLOAT);
+        ASSERT_TRUE(t.has_raw_data());
+        std::string raw = t.raw_data();
+        const size_t per = raw.size() / sizeof(float) / static_cast<size_t>(convs[0].out_channels);
+        for (size_t i = 0; i < per; ++i) {  // channel 0: the first `per` values
+          float v;
+          std::memcpy(&v, raw.data() + i * sizeof(float), sizeof v);
+          v *= 64.f;
+          std::memcpy(raw.data() + i * sizeof(float), &v, sizeof v);
+        }
+        t.set_raw_data(raw);
+      }
+  }
+  write_file_atomic(wide, m.SerializeAsString());
+
+  QuantizeOptions o;
+  o.threads = 1;
+  auto estimate_of = [&](const QuantizeReport& r, const std::string& conv) {
+    for (const auto& e : r.estimates)
+      if (e.conv == conv) return e.sqnr_db;
+    ADD_FAILURE() << "no estimate for " << conv;
+    return 0.0;
+  };
+  const QuantizeReport rp = quantize_model(plain, tiny().calib, dir / "p.int8.onnx", o);
+  const QuantizeReport rw = quantize_model(wide, tiny().calib, dir / "w.int8.onnx", o);
+  const double before = estimate_of(rp, first_dw->name), after = estimate_of(rw, first_dw->name);
+  EXPECT_LT(after, before - 10) << before << " -> " << after;
+  EXPECT_LT(after, o.float_below_db);
+  EXPECT_EQ(std::count(rw.sqnr_float.begin(), rw.sqnr_float.end(), first_dw->name), 1);
+  EXPECT_EQ(std::count(rw.plan.conv_nodes.begin(), rw.plan.conv_nodes.end(), first_dw->name), 0);
+  // The pointwise conv after it mixes every channel: the wide one does not drown the rest there.
+  const auto next = std::next(first_dw);
+  ASSERT_FALSE(next->depthwise);
+  EXPECT_GT(estimate_of(rw, next->name), after + 10);
 }
 
 TEST(Quantize, Refusals) {
