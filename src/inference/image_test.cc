@@ -447,3 +447,40 @@ TEST(EncodeJpeg, BytesEqualOpenCvEncoder) {
 
 }  // namespace
 }  // namespace yoloxrt
+
+namespace yoloxrt {
+namespace {
+
+// A progressive JPEG whose last scan is repeated 600 times: each repeat is another pass over the
+// whole image, so a few kilobytes could cost minutes; refused after 500 scans.
+TEST(DecodeJpeg, TooManyProgressiveScansAreRefused) {
+  const std::vector<uint8_t> jpeg = make_jpeg(64, 48, 3, {95, true, 420});
+  size_t last_sos = 0;
+  for (size_t i = 2; i + 1 < jpeg.size(); ++i)
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xDA) last_sos = i;
+  ASSERT_GT(last_sos, 0u);
+  const size_t eoi = jpeg.size() - 2;
+  ASSERT_EQ(jpeg[eoi + 1], 0xD9);
+  std::vector<uint8_t> many(jpeg.begin(), jpeg.begin() + static_cast<ptrdiff_t>(eoi));
+  for (int k = 0; k < 600; ++k)
+    many.insert(many.end(), jpeg.begin() + static_cast<ptrdiff_t>(last_sos),
+                jpeg.begin() + static_cast<ptrdiff_t>(eoi));
+  many.insert(many.end(), {0xFF, 0xD9});
+  // A few repeats still decode (libjpeg only warns), as OpenCV decodes them.
+  std::vector<uint8_t> few(jpeg.begin(), jpeg.begin() + static_cast<ptrdiff_t>(eoi));
+  for (int k = 0; k < 3; ++k)
+    few.insert(few.end(), jpeg.begin() + static_cast<ptrdiff_t>(last_sos),
+               jpeg.begin() + static_cast<ptrdiff_t>(eoi));
+  few.insert(few.end(), {0xFF, 0xD9});
+  expect_same_as_opencv(few, 1);
+  try {
+    decode_image(many, "scans.jpg");
+    ADD_FAILURE() << "decoded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCorrupt);
+    EXPECT_NE(std::string(e.what()).find("500 scans"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace yoloxrt
