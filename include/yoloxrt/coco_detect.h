@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ struct CocoDetectOptions {
   // (done = 1 .. total, file_name = that image's); may be empty.
   std::function<void(size_t done, size_t total, const std::string& file_name)> progress;
   bool keep_results_json = false;  // also return the COCO results file text
+  // The overload taking a future only: called once the detector has loaded, with the class
+  // mapping it will use, before any progress call (on the calling thread or a pipeline thread);
+  // e.g. to report the mapping. An exception it throws stops the run and propagates. May be empty.
+  std::function<void(const Detector& detector, const CocoClassMapping& mapping)> ready;
 };
 
 // Where the ground truth's image `file_name` lives: images_dir / file_name if it exists, else
@@ -71,6 +76,18 @@ struct CocoDetectRun {
 CocoDetectRun detect_coco_images(const Detector& detector, const CocoGroundTruth& gt,
                                  const std::filesystem::path& images_dir,
                                  std::span<const int64_t> class_to_category,
+                                 const CocoDetectOptions& options = {});
+
+// The same with the detector still loading (e.g. DetectorLoader::future(), yoloxrt/
+// detector_loader.h): the images are located first, then read and decoded while it loads
+// (run_pipeline's future overload). Once it is there, the class mapping is
+// map_classes_to_categories(its class names, gt) and options.ready is called. Throws what the
+// future holds (a model that could not load) in preference to any image's error, then what
+// map_classes_to_categories and options.ready throw, and what the overload above throws.
+// The pointed-to Detector must outlive the call.
+CocoDetectRun detect_coco_images(std::shared_future<const Detector*> detector,
+                                 const CocoGroundTruth& gt,
+                                 const std::filesystem::path& images_dir,
                                  const CocoDetectOptions& options = {});
 
 }  // namespace yoloxrt

@@ -16,13 +16,13 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/pipeline_flags.h"
 #include "yoloxrt/detector.h"
+#include "yoloxrt/detector_loader.h"
 #include "yoloxrt/draw.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
@@ -342,21 +342,9 @@ void run_detect(const DetectArgs& a, int& exit_code) {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 128 << 20);
   }
-  const bool needs_image_codecs = std::any_of(
-      items.begin(), items.end(), [](auto& w) { return !w.video && !is_jpeg_extension(w.input); });
-  std::unique_ptr<Detector> detector;
-  std::promise<const Detector*> loaded;
-  std::jthread loader([&] {
-    try {
-      detector = Detector::open(a.model, o);
-      preload_media_codecs(needs_image_codecs, any_video);
-      loaded.set_value(detector.get());
-    } catch (...) {
-      loaded.set_exception(std::current_exception());
-    }
-  });
   std::vector<PipelineInput> inputs;
   for (const auto& w : items) inputs.push_back({w.input, w.video});
+  const DetectorLoader loader(a.model, o, media_codecs_needed(inputs));
 
   std::optional<DetectRun> run;
   PipelineCallbacks callbacks;
@@ -371,13 +359,13 @@ void run_detect(const DetectArgs& a, int& exit_code) {
   };
   callbacks.process = [&run](PipelineItem& it) { run->process(it); };
   callbacks.deliver = [&run](PipelineItem& it) { run->deliver(it); };
-  std::shared_future<const Detector*> model = loaded.get_future().share();
+  std::shared_future<const Detector*> model = loader.future();
   // A video's decoder starting while the model loads raised peak RSS by ~5 MB (nano, MOT17-01:
   // 148 vs 143 MB) for ~0.05 s of a multi-second job: with videos, the model loads first.
   if (any_video) model.wait();
   const PipelineStats stats = run_pipeline(model, inputs, po, callbacks);
   run->finish();
-  if (a.timing) print_timing(stats, detector->timing());
+  if (a.timing) print_timing(stats, loader.get().timing());
   const auto& failures = run->failures();
   if (failures.size() == items.size()) throw failures.front();
   if (!failures.empty()) {

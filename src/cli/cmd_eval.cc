@@ -18,6 +18,7 @@
 #include "yoloxrt/coco_detect.h"
 #include "yoloxrt/coco_eval.h"
 #include "yoloxrt/detector.h"
+#include "yoloxrt/detector_loader.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
 #include "yoloxrt/image.h"
@@ -85,33 +86,38 @@ void run_eval(const EvalArgs& a) {
     apply_model_flags({a.size, a.resize, a.family, a.labels, a.ep, a.threads}, o);
     o.threads = plan.intra_op_threads;
     // A missing image fails here, before the model loads (detect_coco_images checks again).
-    for (const CocoImage& img : gt.images) resolve_coco_image(a.images_dir, img);
-    // The image codecs load (~0.05 s) while the model does.
-    auto codecs = std::async(std::launch::async, [] { preload_media_codecs(); });
-    const auto detector = Detector::open(a.model, o);
-    codecs.get();
-    const CocoClassMapping mapping =
-        map_classes_to_categories(detector->metadata().class_names, gt);
-    if (!a.quiet)
-      std::fprintf(stderr, "%s: %zu classes -> ground-truth categories %s\n", a.model.c_str(),
-                   mapping.category_ids.size(),
-                   mapping.by_name ? "by name" : "by position (class i -> i-th category by id)");
+    std::vector<PipelineInput> images;
+    for (const CocoImage& img : gt.images)
+      images.push_back({resolve_coco_image(a.images_dir, img), false});
+    // The model loads on its own thread (with OpenCV's image codecs if some image is not a
+    // JPEG) while the first images are read and decoded.
+    const DetectorLoader loader(a.model, o, media_codecs_needed(images));
+    bool by_name = false;
+    co.ready = [&](const Detector&, const CocoClassMapping& mapping) {
+      by_name = mapping.by_name;
+      if (!a.quiet)
+        std::fprintf(stderr, "%s: %zu classes -> ground-truth categories %s\n", a.model.c_str(),
+                     mapping.category_ids.size(),
+                     mapping.by_name ? "by name" : "by position (class i -> i-th category by id)");
+    };
     ProgressBar progress(gt.images.size(), !a.quiet && isatty(fileno(stderr)));
     progress.show_rate("images");
     co.keep_results_json = !a.save_detections.empty();
+    bool shown = false;  // a model that cannot load fails before any progress
     co.progress = [&](size_t done, size_t, const std::string& name) {
       progress.update(done, name);
+      shown = true;
     };
     CocoDetectRun run;
     try {
-      run = detect_coco_images(*detector, gt, a.images_dir, mapping.category_ids, co);
+      run = detect_coco_images(loader.future(), gt, a.images_dir, co);
     } catch (...) {
-      progress.finish();
+      if (shown) progress.finish();
       throw;
     }
     progress.finish();
     dets = std::move(run.detections);
-    const DetectorOptions& r = detector->options();
+    const DetectorOptions& r = loader.get().options();
     settings["model"] = a.model;
     settings["images_dir"] = a.images_dir;
     settings["conf"] = a.conf;
@@ -121,7 +127,7 @@ void run_eval(const EvalArgs& a) {
     if (r.resize) settings["resize"] = to_string(*r.resize);
     if (r.height && r.width) settings["size"] = {*r.height, *r.width};
     if (a.pipeline.fast_decode) settings["fast_decode"] = true;
-    settings["category_mapping"] = mapping.by_name ? "name" : "position";
+    settings["category_mapping"] = by_name ? "name" : "position";
     if (!a.save_detections.empty()) write_file_atomic(a.save_detections, run.results_json);
   } else {
     dets = results.get();

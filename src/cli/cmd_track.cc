@@ -23,6 +23,7 @@
 #include "cli/commands.h"
 #include "cli/pipeline_flags.h"
 #include "yoloxrt/detector.h"
+#include "yoloxrt/detector_loader.h"
 #include "yoloxrt/draw.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/file_io.h"
@@ -163,17 +164,18 @@ TrackerOptions tracker_options(const TrackArgs& a, double default_frame_rate) {
 // max_in_flight at once); the tracker, drawing and writing follow in frame order in `deliver`.
 class TrackRun {
  public:
-  TrackRun(const TrackArgs& a, const Detector& det, const PipelineOptions& pipeline,
-           std::optional<std::set<int>> classes, ResultsWriter* json)
-      : a_(a), det_(det), pipeline_(pipeline), classes_(std::move(classes)), json_(json) {
+  // `detector` may still be loading: the first input's frames are read and decoded meanwhile,
+  // and --classes and the JSON writer are set up once it is there.
+  TrackRun(const TrackArgs& a, std::shared_future<const Detector*> detector,
+           const PipelineOptions& pipeline)
+      : a_(a), det_(std::move(detector)), pipeline_(pipeline) {
     filter_.min_box_area = a.min_box_area.value_or(10);
     filter_.max_aspect_ratio = a.aspect_ratio_thresh.value_or(1.6);
     draw_.font_path = a.font;
   }
 
-  std::vector<MotRow> run(const fs::path& input, size_t input_index, ProgressBar& progress,
-                          size_t& frames_done) {
-    const FrameInputs source = frame_inputs(input, a_.max_frames);
+  std::vector<MotRow> run(const fs::path& input, const FrameInputs& source, size_t input_index,
+                          ProgressBar& progress, size_t& frames_done) {
     // The frame count, for the progress bar only (a video is opened once more for it).
     size_t expected = source.video ? 0 : source.inputs.size();
     if (source.video && progress.enabled())
@@ -183,6 +185,7 @@ class TrackRun {
 
     Stream st{input, input_index, source.video, annotated_path(a_, input)};
     PipelineCallbacks callbacks;
+    callbacks.ready = [this](const Detector& det) { ready(det); };
     callbacks.deliver = [&](PipelineItem& it) {
       deliver(st, it);
       if (it.kind == PipelineItem::Kind::kEndOfVideo) return;
@@ -202,7 +205,24 @@ class TrackRun {
     return std::move(st.rows);
   }
 
+  // Writes the JSON file (after the last input).
+  void finish() {
+    if (json_) json_->close();
+  }
+
  private:
+  // Once, when the detector is there (before the first input's first frame is delivered).
+  void ready(const Detector& det) {
+    if (is_ready_) return;
+    is_ready_ = true;
+    if (!a_.classes.empty()) classes_ = resolve_classes(a_.classes, det.metadata().class_names);
+    if (!a_.json_path.empty()) {
+      ResultsWriter::Options jo;
+      jo.class_names = det.metadata().class_names;
+      json_ = ResultsWriter::open(a_.json_path, ResultsFormat::kJson, std::move(jo));
+    }
+  }
+
   // One input's state, updated frame by frame.
   struct Stream {
     fs::path input;
@@ -293,10 +313,11 @@ class TrackRun {
   }
 
   const TrackArgs& a_;
-  const Detector& det_;
+  std::shared_future<const Detector*> det_;
   const PipelineOptions& pipeline_;
+  bool is_ready_ = false;
   std::optional<std::set<int>> classes_;
-  ResultsWriter* json_;
+  std::unique_ptr<ResultsWriter> json_;
   TrackFilter filter_;
   DrawOptions draw_;
 };
@@ -365,32 +386,37 @@ void run_track(const TrackArgs& a) {
   o.iou = a.iou;
   o.per_class = a.per_class;
   o.max_det = a.max_det;
-  // The codecs load (~0.1 s) while the model does: video codecs unless every input is a folder.
-  const bool video = std::any_of(a.inputs.begin(), a.inputs.end(),
-                                 [](const std::string& in) { return !fs::is_directory(in); });
-  auto codecs = std::async(std::launch::async, [video] { preload_media_codecs(video); });
-  const auto detector = Detector::open(a.model, o);
-  codecs.get();
-  std::optional<std::set<int>> classes;
-  if (!a.classes.empty()) classes = resolve_classes(a.classes, detector->metadata().class_names);
-
-  std::unique_ptr<ResultsWriter> json;
-  if (!a.json_path.empty()) {
-    ResultsWriter::Options jo;
-    jo.class_names = detector->metadata().class_names;
-    json = ResultsWriter::open(a.json_path, ResultsFormat::kJson, std::move(jo));
+  // Every input's frames are listed first, for the codecs they need; an input that cannot be
+  // listed fails when its turn comes, as it did when each was listed then.
+  std::vector<FrameInputs> sources(a.inputs.size());
+  std::vector<std::exception_ptr> listing_errors(a.inputs.size());
+  std::vector<PipelineInput> all_frames;
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    try {
+      sources[i] = frame_inputs(a.inputs[i], a.max_frames);
+      all_frames.insert(all_frames.end(), sources[i].inputs.begin(), sources[i].inputs.end());
+    } catch (...) {
+      listing_errors[i] = std::current_exception();
+    }
   }
+  // The model (and the codec plugins the inputs need: none for JPEG frames) loads on its own
+  // thread while the first input's first frames are read and decoded.
+  const DetectorLoader loader(a.model, o, media_codecs_needed(all_frames));
   ProgressBar progress(0, !a.quiet && isatty(fileno(stderr)));
   progress.show_rate("frames");
-  TrackRun run(a, *detector, po, classes, json.get());
+  TrackRun run(a, loader.future(), po);
   std::vector<MotRow> rows;
   size_t frames_done = 0;
   for (size_t i = 0; i < a.inputs.size(); ++i) {
-    std::vector<MotRow> r = run.run(a.inputs[i], i, progress, frames_done);
+    if (listing_errors[i]) {
+      (void)loader.get();  // a model that cannot load is reported first
+      std::rethrow_exception(listing_errors[i]);
+    }
+    std::vector<MotRow> r = run.run(a.inputs[i], sources[i], i, progress, frames_done);
     rows.insert(rows.end(), r.begin(), r.end());
   }
   progress.finish();
-  if (json) json->close();
+  run.finish();
   if (!a.mot_path.empty()) write_file_atomic(a.mot_path, format_mot_rows(rows));
 }
 

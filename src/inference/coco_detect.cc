@@ -41,66 +41,112 @@ fs::path resolve_coco_image(const fs::path& images_dir, const CocoImage& image) 
               "the ground truth's image (" + id + ") is not in " + images_dir.string(), p.string());
 }
 
-CocoDetectRun detect_coco_images(const Detector& detector, const CocoGroundTruth& gt,
-                                 const fs::path& images_dir,
-                                 std::span<const int64_t> class_to_category,
-                                 const CocoDetectOptions& options) {
-  std::vector<fs::path> paths;
-  paths.reserve(gt.images.size());
-  for (const CocoImage& img : gt.images) paths.push_back(resolve_coco_image(images_dir, img));
+namespace {
 
-  // results.h's writer takes int category ids.
-  CocoCategoryMap categories;
-  for (const int64_t id : class_to_category) {
-    if (id != CocoClassMapping::kNone &&
-        (id < std::numeric_limits<int>::min() || id > std::numeric_limits<int>::max()))
-      throw Error(ErrorKind::kUnsupported,
-                  "category id " + std::to_string(id) + " does not fit the COCO results writer");
-    categories.category_ids.push_back(id == CocoClassMapping::kNone ? 0 : static_cast<int>(id));
+// The shared part of both detect_coco_images: the images' paths and pipeline inputs, and the
+// in-order collection of their results once the class mapping is known.
+class CocoCollector {
+ public:
+  CocoCollector(const CocoGroundTruth& gt, const fs::path& images_dir,
+                const CocoDetectOptions& options)
+      : gt_(gt), options_(options) {
+    paths_.reserve(gt.images.size());
+    for (const CocoImage& img : gt.images) paths_.push_back(resolve_coco_image(images_dir, img));
+    inputs_.reserve(paths_.size());
+    for (const fs::path& p : paths_) inputs_.push_back({p, false});
   }
 
-  std::vector<PipelineInput> inputs;
-  inputs.reserve(paths.size());
-  for (const fs::path& p : paths) inputs.push_back({p, false});
+  const std::vector<PipelineInput>& inputs() const { return inputs_; }
 
-  CocoDetectRun run;
-  std::string list_text;  // one image's objects, as a list
-  PipelineCallbacks callbacks;
-  // In gt.images order, on this thread: the first failure stops the pipeline and propagates.
-  callbacks.deliver = [&](PipelineItem& it) {
+  void set_mapping(std::span<const int64_t> class_to_category) {
+    // results.h's writer takes int category ids.
+    for (const int64_t id : class_to_category) {
+      if (id != CocoClassMapping::kNone &&
+          (id < std::numeric_limits<int>::min() || id > std::numeric_limits<int>::max()))
+        throw Error(ErrorKind::kUnsupported,
+                    "category id " + std::to_string(id) + " does not fit the COCO results writer");
+      categories_.category_ids.push_back(id == CocoClassMapping::kNone ? 0 : static_cast<int>(id));
+    }
+    class_to_category_.assign(class_to_category.begin(), class_to_category.end());
+  }
+
+  // In gt.images order, on the pipeline's calling thread: the first failure propagates.
+  void deliver(PipelineItem& it) {
     const size_t i = it.input;
     if (it.error) {
       try {
         std::rethrow_exception(it.error);
       } catch (const Error& e) {
-        throw e.with_file(paths[i].string());
+        throw e.with_file(paths_[i].string());
       }
     }
     ImageResult result;
-    result.image = paths[i].string();
+    result.image = paths_[i].string();
     result.width = it.width;
     result.height = it.height;
     result.detections = std::move(it.detections);
     std::erase_if(result.detections, [&](const Detection& d) {
-      return d.class_id < 0 || static_cast<size_t>(d.class_id) >= class_to_category.size() ||
-             class_to_category[static_cast<size_t>(d.class_id)] == CocoClassMapping::kNone;
+      return d.class_id < 0 || static_cast<size_t>(d.class_id) >= class_to_category_.size() ||
+             class_to_category_[static_cast<size_t>(d.class_id)] == CocoClassMapping::kNone;
     });
     if (!result.detections.empty()) {
       // The values evaluated are the ones the written file holds: write, then read back.
-      const std::string text = coco_results_json(result, gt.images[i].id, categories);
-      list_text = "[" + text + "]";
-      const std::vector<CocoDetection> parsed = parse_coco_results(list_text);
-      run.detections.insert(run.detections.end(), parsed.begin(), parsed.end());
-      if (options.keep_results_json) {
-        run.results_json += run.results_json.empty() ? "[\n" : ",\n";
-        run.results_json += text;
+      const std::string text = coco_results_json(result, gt_.images[i].id, categories_);
+      list_text_ = "[" + text + "]";
+      const std::vector<CocoDetection> parsed = parse_coco_results(list_text_);
+      run_.detections.insert(run_.detections.end(), parsed.begin(), parsed.end());
+      if (options_.keep_results_json) {
+        run_.results_json += run_.results_json.empty() ? "[\n" : ",\n";
+        run_.results_json += text;
       }
     }
-    if (options.progress) options.progress(i + 1, gt.images.size(), gt.images[i].file_name);
+    if (options_.progress) options_.progress(i + 1, gt_.images.size(), gt_.images[i].file_name);
+  }
+
+  CocoDetectRun finish(const PipelineStats& stats) {
+    run_.stats = stats;
+    if (options_.keep_results_json)
+      run_.results_json += run_.results_json.empty() ? "[]\n" : "\n]\n";
+    return std::move(run_);
+  }
+
+ private:
+  const CocoGroundTruth& gt_;
+  const CocoDetectOptions& options_;
+  std::vector<fs::path> paths_;
+  std::vector<PipelineInput> inputs_;
+  std::vector<int64_t> class_to_category_;
+  CocoCategoryMap categories_;
+  std::string list_text_;  // one image's objects, as a list
+  CocoDetectRun run_;
+};
+
+}  // namespace
+
+CocoDetectRun detect_coco_images(const Detector& detector, const CocoGroundTruth& gt,
+                                 const fs::path& images_dir,
+                                 std::span<const int64_t> class_to_category,
+                                 const CocoDetectOptions& options) {
+  CocoCollector collector(gt, images_dir, options);
+  collector.set_mapping(class_to_category);
+  PipelineCallbacks callbacks;
+  callbacks.deliver = [&](PipelineItem& it) { collector.deliver(it); };
+  return collector.finish(run_pipeline(detector, collector.inputs(), options.pipeline, callbacks));
+}
+
+CocoDetectRun detect_coco_images(std::shared_future<const Detector*> detector,
+                                 const CocoGroundTruth& gt, const fs::path& images_dir,
+                                 const CocoDetectOptions& options) {
+  CocoCollector collector(gt, images_dir, options);
+  PipelineCallbacks callbacks;
+  callbacks.ready = [&](const Detector& det) {
+    const CocoClassMapping mapping = map_classes_to_categories(det.metadata().class_names, gt);
+    collector.set_mapping(mapping.category_ids);
+    if (options.ready) options.ready(det, mapping);
   };
-  run.stats = run_pipeline(detector, inputs, options.pipeline, callbacks);
-  if (options.keep_results_json) run.results_json += run.results_json.empty() ? "[]\n" : "\n]\n";
-  return run;
+  callbacks.deliver = [&](PipelineItem& it) { collector.deliver(it); };
+  return collector.finish(
+      run_pipeline(std::move(detector), collector.inputs(), options.pipeline, callbacks));
 }
 
 }  // namespace yoloxrt
