@@ -25,9 +25,11 @@ struct MediaCodecNeeds {
 };
 MediaCodecNeeds media_codecs_needed(std::span<const PipelineInput> inputs);
 
-// Opens a Detector on a new thread at construction, then loads the codec plugins `codecs` names
-// on that thread (so that a plugin that cannot load fails the job as a model that cannot load
-// does, once the model is there). Not copyable or movable; the destructor waits for the thread.
+// Opens a Detector on a new thread at construction and, meanwhile, loads the codec plugins
+// `codecs` names on another (with video codecs, the image codecs too: the video plugin needs
+// OpenCV's imgcodecs). Either failing fails the future, the model's error first, so that a
+// plugin that cannot load stops a job as a model that cannot load does. Not copyable or movable;
+// the destructor waits for the threads.
 // future() and get() may be called from any thread, concurrently.
 class DetectorLoader {
  public:
