@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
+#include "yoloxrt/detector_loader.h"
 #include "yoloxrt/error.h"
 #include "yoloxrt/export.h"
 #include "yoloxrt/file_io.h"
@@ -173,6 +174,65 @@ TEST(DetectCocoImages, FirstFailingImageStopsTheRunNamingIt) {
     EXPECT_EQ(e.file(), (dir / "bad.jpg").string()) << e.what();
   }
   EXPECT_EQ(progress, std::vector<size_t>{1});  // the image before it, nothing after
+}
+
+// The overload taking a loading detector: the same results as the other, the class mapping made
+// from the model's names and reported once before any progress; a model that cannot load is the
+// error reported, before any image's, and no progress or ready call happens.
+TEST(DetectCocoImages, WhileTheModelLoadsGivesTheSameResults) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  testing::TempDir tmp;
+  const auto det = small_nano(fx, tmp.path());  // exports tmp/nano.onnx
+  const CocoGroundTruth gt = first_images(fx, 4);
+  const fs::path images = fx / "coco-val2017" / "images";
+  CocoDetectOptions o;
+  o.keep_results_json = true;
+  o.pipeline.decode_threads = 2;
+  const CocoDetectRun want = detect_coco_images(*det, gt, images, coco80_mapping(), o);
+  ASSERT_GT(want.detections.size(), 10u);
+
+  DetectorOptions lo = coco_eval_detector_options();  // as small_nano
+  lo.threads = 1;
+  lo.height = 160;
+  lo.width = 160;
+  const DetectorLoader loader(tmp / "nano.onnx", lo);
+  int ready_calls = 0;
+  std::vector<size_t> progress;
+  o.ready = [&](const Detector& d, const CocoClassMapping& m) {
+    EXPECT_EQ(&d, &loader.get());
+    EXPECT_TRUE(m.by_name);
+    EXPECT_EQ(m.category_ids, coco80_mapping());
+    EXPECT_TRUE(progress.empty());
+    ++ready_calls;
+  };
+  o.progress = [&](size_t done, size_t, const std::string&) { progress.push_back(done); };
+  const CocoDetectRun run = detect_coco_images(loader.future(), gt, images, o);
+  EXPECT_EQ(ready_calls, 1);
+  EXPECT_EQ(progress, (std::vector<size_t>{1, 2, 3, 4}));
+  EXPECT_EQ(run.results_json, want.results_json);
+  EXPECT_EQ(run.detections.size(), want.detections.size());
+  EXPECT_EQ(run.stats.images, 4u);
+
+  // A model that cannot load, and a broken image: the model's error.
+  write_file_atomic(tmp / "bad.jpg", "\xff\xd8\xff\xe0 not a jpeg");
+  CocoGroundTruth broken = gt;
+  broken.images.insert(broken.images.begin(), CocoImage{7, "bad.jpg", 0, 0});
+  fs::create_directories(tmp / "imgs");
+  fs::copy_file(tmp / "bad.jpg", tmp / "imgs" / "bad.jpg");
+  for (const CocoImage& img : gt.images)
+    fs::create_symlink(images / img.file_name, tmp / "imgs" / img.file_name);
+  const DetectorLoader missing(tmp / "missing.onnx", lo);
+  ready_calls = 0;
+  progress.clear();
+  try {
+    detect_coco_images(missing.future(), broken, tmp / "imgs", o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound) << e.what();
+    EXPECT_NE(std::string(e.what()).find("missing.onnx"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(ready_calls, 0);
+  EXPECT_TRUE(progress.empty());
 }
 
 }  // namespace
