@@ -88,6 +88,14 @@ struct DetectParams {
   size_t max_det = 300;
 };
 
+// A model input made ahead of inference (Detector::make_input's output): lets a pipeline
+// pre-process images on other threads so that its inference thread only runs the model.
+struct PreparedInput {
+  std::vector<float> values;   // 3 * plan.input_h * plan.input_w, the model's layout and range
+  std::vector<int64_t> shape;  // with a batch axis of 1 when the model has one
+  ResizePlan plan;             // the resize plan the values were made with
+};
+
 class Detector {
  public:
   // Loads the model. Throws Error(kNotFound) if it does not exist, Error(kCorrupt) if it is not a
@@ -138,6 +146,19 @@ class Detector {
   // Error(kInvalidArgument) for an empty image, Error(kRuntime) on OpenCV errors.
   virtual ResizePlan make_input(const Image& image, std::vector<float>* values,
                                 std::vector<int64_t>* shape) const = 0;
+
+  // Fills `input` from `image` with make_input (reusing input->values' capacity).
+  void prepare(const Image& image, PreparedInput* input) const {
+    input->plan = make_input(image, &input->values, &input->shape);
+  }
+
+  // Detects objects in inputs made by this Detector's make_input / prepare; result i belongs to
+  // inputs[i] and equals what detect() returns for the image inputs[i] was made from. Inputs of
+  // one input size go through one Run when the model's batch axis is dynamic, else one Run each.
+  // Thread-safe. Throws Error(kInvalidArgument) for a null input or one whose values do not match
+  // its plan, Error(kRuntime) if ONNX Runtime fails.
+  virtual std::vector<std::vector<Detection>> detect_prepared(
+      std::span<const PreparedInput* const> inputs) const = 0;
 
   // The name of the model's image input.
   virtual const std::string& input_name() const = 0;

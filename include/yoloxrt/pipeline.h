@@ -3,9 +3,11 @@
 // The stages of a detection job run on their own threads, connected by queues:
 //
 //   dispatch (input order; video frames are read here)
-//     -> decode    (decode_threads: read + decode image files)
-//     -> infer     (infer_threads: pre-process + ONNX Runtime Run + post-process, `batch` images
-//                   of one input size per Run when the model's batch axis is dynamic)
+//     -> decode    (decode_threads: read + decode image files, then pre-process them into the
+//                   model's input once the model is loaded: Detector::prepare)
+//     -> infer     (infer_threads: ONNX Runtime Run + post-process, `batch` images of one input
+//                   size per Run when the model's batch axis is dynamic; pre-processes the video
+//                   frames and what was decoded while the model loaded)
 //     -> process   (process_threads: the caller's per-item work in any order: draw, encode, write)
 //     -> deliver   (the calling thread: the caller's in-order work: JSON, progress, video frames)
 //

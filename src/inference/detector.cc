@@ -4,6 +4,7 @@
 // (model_resolution.cc), inspection (model_inspect.cc), labels files (labels.cc).
 #include "yoloxrt/detector.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -74,6 +75,8 @@ class DetectorImpl final : public Detector {
   ResizePlan make_input(const Image& image, std::vector<float>* values,
                         std::vector<int64_t>* shape) const override;
   const std::string& input_name() const override { return model_.input_name; }
+  std::vector<std::vector<Detection>> detect_prepared(
+      std::span<const PreparedInput* const> inputs) const override;
 
  private:
   // `params` is empty (the options' thresholds) or holds one entry per image.
@@ -90,6 +93,11 @@ class DetectorImpl final : public Detector {
   void run_group(std::span<const Image> images, const std::vector<size_t>& indices,
                  const std::vector<ResizePlan>& plans, std::span<const DetectParams> params,
                  std::vector<std::vector<Detection>>& results) const;
+  // Runs the model on `input` (indices.size() images of plans[indices[0]]'s input size, filled)
+  // and post-processes into results[indices[i]]. t0 = when preparing the input began (timing).
+  void run_tensor(std::span<float> input, const std::vector<size_t>& indices,
+                  const std::vector<ResizePlan>& plans, std::span<const DetectParams> params,
+                  std::vector<std::vector<Detection>>& results, uint64_t t0) const;
   // Decodes, thresholds, suppresses and maps back one image's output rows.
   std::vector<Detection> postprocess(const float* rows, size_t n, size_t k, const ResizePlan& plan,
                                      const DetectParams& p) const;
@@ -176,7 +184,58 @@ void DetectorImpl::run_group(std::span<const Image> images, const std::vector<si
   for (size_t i = 0; i < indices.size(); ++i)
     detail::preprocess_image(images[indices[i]], plans[indices[i]], model_.format,
                              input.data() + i * per_image);
+  run_tensor(input, indices, plans, params, results, t0);
+}
 
+std::vector<std::vector<Detection>> DetectorImpl::detect_prepared(
+    std::span<const PreparedInput* const> inputs) const {
+  std::vector<ResizePlan> plans;
+  plans.reserve(inputs.size());
+  for (const PreparedInput* in : inputs) {
+    if (!in ||
+        in->values.size() != 3 * static_cast<size_t>(std::max(in->plan.input_h, 0)) *
+                                 static_cast<size_t>(std::max(in->plan.input_w, 0)) ||
+        in->values.empty())
+      throw Error(ErrorKind::kInvalidArgument,
+                  "detect_prepared: an input whose values do not match its resize plan");
+    plans.push_back(in->plan);
+  }
+  std::vector<std::vector<Detection>> results(inputs.size());
+  std::vector<std::vector<size_t>> groups;
+  if (!model_.batch_dynamic) {
+    for (size_t i = 0; i < inputs.size(); ++i) groups.push_back({i});
+  } else {
+    std::map<std::pair<int, int>, std::vector<size_t>> by_size;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      by_size[{plans[i].input_h, plans[i].input_w}].push_back(i);
+    for (auto& [size, idx] : by_size) groups.push_back(std::move(idx));
+  }
+  for (const auto& idx : groups) {
+    const uint64_t t0 = options_.collect_timing ? now_ns() : 0;
+    if (idx.size() == 1) {
+      // One input: Run reads its values where they are (ONNX Runtime does not write inputs).
+      std::vector<float>& v = const_cast<std::vector<float>&>(inputs[idx[0]]->values);
+      run_tensor(std::span<float>(v), idx, plans, {}, results, t0);
+      continue;
+    }
+    thread_local std::vector<float> buffer;
+    const size_t per_image = inputs[idx[0]]->values.size();
+    if (buffer.size() < per_image * idx.size()) buffer.resize(per_image * idx.size());
+    for (size_t i = 0; i < idx.size(); ++i)
+      std::copy(inputs[idx[i]]->values.begin(), inputs[idx[i]]->values.end(),
+                buffer.begin() + static_cast<std::ptrdiff_t>(i * per_image));
+    run_tensor(std::span<float>(buffer.data(), per_image * idx.size()), idx, plans, {}, results,
+               t0);
+  }
+  return results;
+}
+
+void DetectorImpl::run_tensor(std::span<float> input, const std::vector<size_t>& indices,
+                              const std::vector<ResizePlan>& plans,
+                              std::span<const DetectParams> params,
+                              std::vector<std::vector<Detection>>& results, uint64_t t0) const {
+  const bool timed = options_.collect_timing;
+  const ResizePlan& p0 = plans[indices[0]];
   std::vector<int64_t> shape;
   if (model_.has_batch_axis) shape.push_back(static_cast<int64_t>(indices.size()));
   if (model_.metadata.input_layout == InputLayout::kNCHW) {

@@ -48,6 +48,9 @@ struct Job {
   PipelineItem item;
   std::vector<uint8_t> bytes;  // an image file's bytes, between dispatch and decode
   bool needs_decode = false;
+  // The model input, made by the decoder when the model is already loaded (else by infer).
+  PreparedInput prepared;
+  bool has_prepared = false;
 };
 using JobPtr = std::unique_ptr<Job>;
 
@@ -342,6 +345,15 @@ class Pipeline {
       } catch (...) {
         it.error = std::current_exception();
       }
+      // Pre-process here too when the model is there, so that the inference thread only runs
+      // the model (while it loads, infer pre-processes what was decoded meanwhile).
+      if (!it.error && detector_ready()) {
+        try {
+          prepare(*job);
+        } catch (...) {
+          it.error = std::current_exception();
+        }
+      }
       decode_ns_ += cpu_ns() - t0;
       if (it.error)
         finish(std::move(job));
@@ -349,6 +361,32 @@ class Pipeline {
         infer_q_.push(std::move(job));
     }
     decoders_left_.done();
+  }
+
+  // True once the model is loaded (without waiting for it).
+  bool detector_ready() {
+    return det_future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
+
+  // Makes the job's model input, in a buffer recycled from an earlier job.
+  void prepare(Job& job) {
+    {
+      std::lock_guard lock(buffers_mu_);
+      if (!buffers_.empty()) {
+        job.prepared.values = std::move(buffers_.back());
+        buffers_.pop_back();
+      }
+    }
+    detector().prepare(job.item.image.view(), &job.prepared);
+    job.has_prepared = true;
+  }
+  // Returns a job's input buffer for reuse (at most one per slot is kept).
+  void recycle(Job& job) {
+    if (!job.has_prepared) return;
+    job.has_prepared = false;
+    std::lock_guard lock(buffers_mu_);
+    if (buffers_.size() < max_in_flight_) buffers_.push_back(std::move(job.prepared.values));
+    job.prepared = {};
   }
 
   void decode_one(PipelineItem& it) {
@@ -404,16 +442,20 @@ class Pipeline {
       if (!infer_q_.pop_group(batch, size_key, stop_waiting, group)) break;
       infer_wait_ns_ += now_ns() - w0;
       const uint64_t t0 = cpu_ns();
-      std::vector<Image> views;
-      for (const auto& j : group) views.push_back(j->item.image.view());
+      std::vector<const PreparedInput*> prepared;
       try {
-        auto results = det.detect(std::span<const Image>(views));
+        for (const auto& j : group) {
+          if (!j->has_prepared) prepare(*j);
+          prepared.push_back(&j->prepared);
+        }
+        auto results = det.detect_prepared(prepared);
         for (size_t k = 0; k < group.size(); ++k)
           group[k]->item.detections = to_original(std::move(results[k]), group[k]->item);
       } catch (...) {
         const std::exception_ptr e = std::current_exception();
         for (auto& j : group) j->item.error = e;
       }
+      for (auto& j : group) recycle(*j);
       infer_ns_ += cpu_ns() - t0;
       ++batches_;
       for (auto& j : group) {
@@ -506,6 +548,9 @@ class Pipeline {
 
   JobQueue decode_q_, infer_q_, process_q_;
   Producers decoders_left_, inferers_left_, processors_left_;
+
+  std::mutex buffers_mu_;
+  std::vector<std::vector<float>> buffers_;  // model-input buffers of finished jobs, for reuse
 
   std::mutex slots_mu_;
   std::condition_variable slots_cv_;

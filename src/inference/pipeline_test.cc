@@ -211,6 +211,42 @@ TEST(Pipeline, BatchedEqualsUnbatched) {
   EXPECT_EQ(one.stats.batches, inputs.size());
 }
 
+// The pipeline pre-processes on its decode threads: prepared inputs give what detect() gives, alone
+// or batched, and inputs that do not match their plan are refused.
+TEST(Pipeline, PreparedInputsDetectAsImages) {
+  YOLOXRT_REQUIRE_FIXTURES(fx);
+  auto det = Detector::open(nano_model(), small_options());
+  const ImageBuffer a = load_image(fx / "megvii-nano" / "dog.jpg");
+  const ImageBuffer b = load_image(fx / "images" / "peace-9017572.jpg");
+  const Image views[] = {a.view(), b.view(), a.view()};
+  const auto want = det->detect(std::span<const Image>(views));
+  ASSERT_FALSE(want[0].empty());
+  std::vector<PreparedInput> prepared(3);
+  for (size_t i = 0; i < 3; ++i) det->prepare(views[i], &prepared[i]);
+  const std::vector<const PreparedInput*> all = {&prepared[0], &prepared[1], &prepared[2]};
+  auto expect_equal = [](const std::vector<Detection>& got, const std::vector<Detection>& w) {
+    ASSERT_EQ(got.size(), w.size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_EQ(got[k].class_id, w[k].class_id);
+      EXPECT_EQ(got[k].score, w[k].score);
+      EXPECT_EQ(got[k].box.x1, w[k].box.x1);
+      EXPECT_EQ(got[k].box.y2, w[k].box.y2);
+    }
+  };
+  const auto batched = det->detect_prepared(all);
+  ASSERT_EQ(batched.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) expect_equal(batched[i], want[i]);
+  const PreparedInput* one[] = {&prepared[1]};
+  expect_equal(det->detect_prepared(one)[0], want[1]);
+
+  PreparedInput bad = prepared[0];
+  bad.values.pop_back();
+  const PreparedInput* bad_list[] = {&prepared[0], &bad};
+  EXPECT_THROW(det->detect_prepared(bad_list), Error);
+  const PreparedInput* null_list[] = {nullptr};
+  EXPECT_THROW(det->detect_prepared(null_list), Error);
+}
+
 TEST(Pipeline, InFlightItemsStayBounded) {
   YOLOXRT_REQUIRE_FIXTURES(fx);
   const testing::TempDir tmp;
