@@ -156,7 +156,7 @@ class Pipeline {
         max_in_flight_(o.max_in_flight
                            ? o.max_in_flight
                            : o.batch * static_cast<size_t>(o.infer_threads) +
-                                 static_cast<size_t>(o.decode_threads + o.process_threads)),
+                                 static_cast<size_t>(2 * o.decode_threads + o.process_threads)),
         decoders_left_(o.decode_threads + 1, &infer_q_),  // + dispatch, which reads video frames
         inferers_left_(o.infer_threads, cb.process ? &process_q_ : nullptr),
         processors_left_(o.process_threads, nullptr) {}
