@@ -60,12 +60,20 @@ run() {
     read -r rw rss cpu < <(awk '/^TIME/ {print $2, $3, $4 + $5}' "$tmp/err")
     rows+=("${rw} ${pw:-0} ${run:-0} ${rss} ${cpu} ${load:-0}")
   done
-  printf '%s\n' "${rows[@]}" | sort -n | awk -v label="$label" -v n="$reps" '
-    NR == int((n + 1) / 2) {
-      ratio = ($3 > 0) ? sprintf("%.2f", $2 / $3) : "-";
-      pratio = ($3 > 0) ? sprintf("%.2f", $1 / $3) : "-";
+  # Each column's median on its own, and the median of the per-run ratios (a ratio of medians
+  # would mix runs).
+  printf '%s\n' "${rows[@]}" | awk -v label="$label" '
+    function median(a, n,   i, j, t) {
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      return a[int((n + 1) / 2)]
+    }
+    { n++; pw[n] = $1; pl[n] = $2; run[n] = $3; rss[n] = $4; cpu[n] = $5; load[n] = $6
+      r[n] = ($3 > 0) ? $2 / $3 : 0; pr[n] = ($3 > 0) ? $1 / $3 : 0 }
+    END {
+      has = run[1] > 0
+      ratio = has ? sprintf("%.2f", median(r, n)) : "-"; pratio = has ? sprintf("%.2f", median(pr, n)) : "-"
       printf "%-34s process %.2f s  pipeline %.3f s  Run sum %.3f s  pipeline/Run %s  process/Run %s  peak RSS %.0f MB  CPU %.2f s  model load %.3f s\n",
-        label, $1, $2, $3, ratio, pratio, $4 / 1024, $5, $6 }'
+        label, median(pw, n), median(pl, n), median(run, n), ratio, pratio, median(rss, n) / 1024, median(cpu, n), median(load, n) }'
 }
 
 echo
