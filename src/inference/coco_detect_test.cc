@@ -143,9 +143,10 @@ TEST(DetectCocoImages, PipelinedEqualsOneImageAtATime) {
     }
     EXPECT_EQ(progress, (std::vector<size_t>{1, 2, 3, 4, 5, 6, 7, 8}));
     EXPECT_EQ(run.stats.images, 8u);
-    if (s.batch > 1) {
-      EXPECT_LT(run.stats.batches, 8u);  // one input size: batches did form
-    }
+    // Whether batches form depends on timing (infer does not wait for a fuller batch once every
+    // slot is taken), so only the bounds are certain: no Run holds more than `batch` images.
+    EXPECT_GE(run.stats.batches, (8u + s.batch - 1) / s.batch);
+    EXPECT_LE(run.stats.batches, 8u);
   }
 }
 
