@@ -204,6 +204,9 @@ TEST(Pipeline, BatchedEqualsUnbatched) {
   PipelineOptions o;
   o.batch = 4;
   o.decode_threads = 2;
+  // More slots than inputs: infer always waits for 4 images of one size (or the end), so batches
+  // form whatever the timing (with every slot taken it would run what it has).
+  o.max_in_flight = 2 * inputs.size();
   const Collected four = run(*det, inputs, o);
   expect_same(four.lines, one.lines, "batch 4 vs batch 1");
   // Three sizes among 24 images: batches did form (fewer Run calls than images).
