@@ -86,8 +86,7 @@ CocoDetectRun detect_coco_images(const Detector& detector, const CocoGroundTruth
 // map_classes_to_categories and options.ready throw, and what the overload above throws.
 // The pointed-to Detector must outlive the call.
 CocoDetectRun detect_coco_images(std::shared_future<const Detector*> detector,
-                                 const CocoGroundTruth& gt,
-                                 const std::filesystem::path& images_dir,
+                                 const CocoGroundTruth& gt, const std::filesystem::path& images_dir,
                                  const CocoDetectOptions& options = {});
 
 }  // namespace yoloxrt

@@ -84,8 +84,9 @@ std::vector<uint8_t> encode_image(const Image& image, const std::string& extensi
 void save_image(const std::filesystem::path& path, const Image& image);
 
 // Loads OpenCV's image codecs now (and its video codecs too if `video`); otherwise they load at the
-// first decode or encode of a format other than JPEG (about 0.05-0.1 s). A caller can overlap that start-up with other work, e.g.
-// opening a Detector. Thread-safe. Throws Error(kRuntime) if a codec plugin cannot be loaded.
+// first decode or encode of a format other than JPEG (about 0.05-0.1 s). A caller can overlap that
+// start-up with other work, e.g. opening a Detector. Thread-safe. Throws Error(kRuntime) if a codec
+// plugin cannot be loaded.
 void preload_media_codecs(bool video = false);
 // The same, loading only the image codecs (if `images`) and the video codecs (if `video`).
 void preload_media_codecs(bool images, bool video);

@@ -85,7 +85,8 @@ ImageBuffer decode_image_at(const std::vector<uint8_t>& bytes, const std::string
                 "truncated JPEG: the data ends before the image's end-of-image marker", name);
   // JPEGs go to libjpeg directly (same settings and pixels as OpenCV's codec, without loading
   // the codec plugin); other formats to OpenCV.
-  if (std::string_view(format->name) == "jpeg") return detail::decode_jpeg(bytes, name, reduction, max_pixels);
+  if (std::string_view(format->name) == "jpeg")
+    return detail::decode_jpeg(bytes, name, reduction, max_pixels);
   // Decode straight into the result when the header gives the size (libjpeg's scaled size is
   // ceil(side / reduction)): no second full-size buffer, no copy. EXIF rotations (and headers
   // that leave a side unknown) take the copy below.
