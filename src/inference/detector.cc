@@ -88,6 +88,20 @@ class DetectorImpl final : public Detector {
                ? DetectParams{options_.conf, options_.iou, options_.per_class, options_.max_det}
                : params[i];
   }
+  // The Runs for images with these plans: index lists of one input size each (ascending size)
+  // when the model's batch axis is dynamic, else one image per Run.
+  std::vector<std::vector<size_t>> run_groups(const std::vector<ResizePlan>& plans) const {
+    std::vector<std::vector<size_t>> out;
+    if (!model_.batch_dynamic) {
+      for (size_t i = 0; i < plans.size(); ++i) out.push_back({i});
+      return out;
+    }
+    std::map<std::pair<int, int>, std::vector<size_t>> by_size;
+    for (size_t i = 0; i < plans.size(); ++i)
+      by_size[{plans[i].input_h, plans[i].input_w}].push_back(i);
+    for (auto& [size, idx] : by_size) out.push_back(std::move(idx));
+    return out;
+  }
   // Runs one group of images that share the input size of their plans; writes
   // results[indices[i]].
   void run_group(std::span<const Image> images, const std::vector<size_t>& indices,
@@ -201,16 +215,7 @@ std::vector<std::vector<Detection>> DetectorImpl::detect_prepared(
     plans.push_back(in->plan);
   }
   std::vector<std::vector<Detection>> results(inputs.size());
-  std::vector<std::vector<size_t>> groups;
-  if (!model_.batch_dynamic) {
-    for (size_t i = 0; i < inputs.size(); ++i) groups.push_back({i});
-  } else {
-    std::map<std::pair<int, int>, std::vector<size_t>> by_size;
-    for (size_t i = 0; i < inputs.size(); ++i)
-      by_size[{plans[i].input_h, plans[i].input_w}].push_back(i);
-    for (auto& [size, idx] : by_size) groups.push_back(std::move(idx));
-  }
-  for (const auto& idx : groups) {
+  for (const auto& idx : run_groups(plans)) {
     const uint64_t t0 = options_.collect_timing ? now_ns() : 0;
     if (idx.size() == 1) {
       // One input: Run reads its values where they are (ONNX Runtime does not write inputs).
@@ -330,14 +335,7 @@ std::vector<std::vector<Detection>> DetectorImpl::detect_with(
       throw Error(ErrorKind::kInvalidArgument, "detect: empty image or bad stride");
     plans.push_back(plan_for(im.width, im.height));
   }
-  if (!model_.batch_dynamic) {
-    for (size_t i = 0; i < images.size(); ++i) run_group(images, {i}, plans, params, results);
-    return results;
-  }
-  std::map<std::pair<int, int>, std::vector<size_t>> groups;
-  for (size_t i = 0; i < images.size(); ++i)
-    groups[{plans[i].input_h, plans[i].input_w}].push_back(i);
-  for (const auto& [size, idx] : groups) run_group(images, idx, plans, params, results);
+  for (const auto& idx : run_groups(plans)) run_group(images, idx, plans, params, results);
   return results;
 }
 
